@@ -1,0 +1,45 @@
+# Every target creates or reuses the virtual environment in $(VENV) and
+# installs the package into it, so each works on a fresh machine.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= runs/demo
+
+.PHONY: install demo test test-slow lint format docs clean
+
+$(STAMP): pyproject.toml setup.cfg
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: train on the bundled MNIST sample, write samples, export.
+demo: $(STAMP)
+	$(BIN)/keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=$(DEMO_DIR)
+	$(BIN)/keras-dcgan sample --workdir=$(DEMO_DIR) --num=64 --out=$(DEMO_DIR)/samples.png
+	$(BIN)/keras-dcgan interpolate --workdir=$(DEMO_DIR) --out=$(DEMO_DIR)/interpolation.gif
+	$(BIN)/keras-dcgan export --workdir=$(DEMO_DIR) --saved_model_dir=$(DEMO_DIR)/serving --tflite=$(DEMO_DIR)/generator.tflite
+
+## The tests (the fast default suite; CI runs this).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+## Slow end-to-end runs, opt-in.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,418 @@
+"""The DCGAN building blocks that the generator and discriminator share.
+
+Each block is a function that adds named Keras layers to a functional graph,
+so a network's `summary()` reads as the paper's architecture table:
+
+- `activation_layer`: relu, leaky_relu, sigmoid, tanh or linear, by name.
+- `normalization_layer`: batch, layer or no normalization, by name.
+- `upsample_block`: doubles the resolution with a transposed convolution or
+  with nearest/bilinear upsampling followed by a convolution.
+- `downsample_block`: halves the resolution with a strided convolution or
+  with a stride-1 convolution followed by max or average pooling.
+- `doubling_steps`: how many doublings lead from a small base to an image
+  size.
+
+Reference:
+    Radford, Metz and Chintala, "Unsupervised Representation Learning with
+    Deep Convolutional Generative Adversarial Networks", ICLR 2016.
+    https://arxiv.org/abs/1511.06434
+    Odena, Dumoulin and Olah, "Deconvolution and Checkerboard Artifacts",
+    Distill 2016. https://distill.pub/2016/deconv-checkerboard/
+"""
+
+import keras
+
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
+NORMALIZATIONS = ("batch", "layer", "spectral", "none")
+UPSAMPLING_MODES = ("transposed", "nearest", "bilinear")
+DOWNSAMPLING_MODES = ("strided", "max_pool", "avg_pool")
+PADDINGS = ("same", "valid")
+
+# The paper initialises every weight from N(0, 0.02) and batch-norm scales
+# from N(1, 0.02); PyTorch's reference DCGAN does the same.
+WEIGHT_STDDEV = 0.02
+
+
+def check_choice(argument: str, value: object, allowed: tuple) -> None:
+    """Raises a `ValueError` unless `value` is one of `allowed`.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. The value the user passed.
+        allowed: tuple. The accepted values.
+
+    Example:
+    >>> check_choice("upsampling", "nearest", UPSAMPLING_MODES)
+    """
+    if value not in allowed:
+        raise ValueError(
+            f"Unknown {argument} {value!r}; expected one of {list(allowed)}."
+        )
+
+
+def check_positive_int(argument: str, value: object) -> None:
+    """Raises a `ValueError` unless `value` is a positive integer.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. The value the user passed.
+
+    Example:
+    >>> check_positive_int("channels", 3)
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"`{argument}` must be a positive integer; received {value!r}."
+        )
+
+
+def doubling_steps(image_size: int, base_size: int | None = None) -> int:
+    """Counts the doublings that grow a `base_size` map to `image_size`.
+
+    Args:
+        image_size: int. Height and width of the (square) image.
+        base_size: int or None. Height and width of the smallest feature map.
+            `None` picks the smallest base of at least 4 pixels reached by
+            halving `image_size` (4 for 32, 64 and 128; 7 for 28). Defaults
+            to None.
+
+    Returns:
+        The number of stride-2 stages, at least 1.
+
+    Example:
+    >>> doubling_steps(28)
+    2
+    >>> doubling_steps(64, base_size=8)
+    3
+    """
+    check_positive_int("image_size", image_size)
+    if base_size is None:
+        base_size = image_size
+        while base_size % 2 == 0 and base_size // 2 >= 4:
+            base_size //= 2
+    check_positive_int("base_size", base_size)
+    steps, size = 0, base_size
+    while size < image_size:
+        size *= 2
+        steps += 1
+    if size != image_size or steps == 0:
+        reachable = sorted({base_size * 2**k for k in range(1, 6)})
+        raise ValueError(
+            f"image_size={image_size} cannot be reached by doubling "
+            f"base_size={base_size}; sizes reachable from that base are "
+            f"{reachable}. Pick an image_size of the form base_size * 2**k "
+            "with k >= 1 (for example 28, 32, 64 or 128)."
+        )
+    return steps
+
+
+def conv_output_size(
+    size: int, kernel_size: int, strides: int, padding: str
+) -> int:
+    """Spatial output size of a convolution, as Keras computes it.
+
+    `"same"` padding gives `ceil(size / strides)`; `"valid"` padding gives
+    `floor((size - kernel_size) / strides) + 1`.
+
+    Args:
+        size: int. Input height or width.
+        kernel_size: int. Kernel height or width.
+        strides: int. The stride.
+        padding: str. `"same"` or `"valid"`.
+
+    Returns:
+        The output height or width.
+
+    Example:
+    >>> conv_output_size(64, kernel_size=4, strides=2, padding="same")
+    32
+    >>> conv_output_size(64, kernel_size=4, strides=2, padding="valid")
+    31
+    """
+    check_choice("padding", padding, PADDINGS)
+    if padding == "same":
+        return -(-size // strides)
+    return (size - kernel_size) // strides + 1
+
+
+def weight_initializer() -> keras.initializers.Initializer:
+    """The paper's N(0, 0.02) initializer for convolution and dense kernels.
+
+    Returns:
+        A `keras.initializers.RandomNormal`.
+    """
+    return keras.initializers.RandomNormal(mean=0.0, stddev=WEIGHT_STDDEV)
+
+
+def activation_layer(
+    activation: str,
+    leaky_relu_slope: float = 0.2,
+    name: str | None = None,
+    dtype: str | None = None,
+) -> keras.layers.Layer:
+    """Builds an activation layer by name.
+
+    Args:
+        activation: str. One of `"relu"`, `"leaky_relu"`, `"sigmoid"`,
+            `"tanh"` or `"linear"`.
+        leaky_relu_slope: float. Slope for negative inputs of
+            `"leaky_relu"`. Defaults to 0.2, the paper's value.
+        name: str or None. The layer's name. Defaults to None.
+        dtype: str or None. The layer's dtype policy; `"float32"` keeps an
+            output in full precision under mixed precision. Defaults to None
+            (the global policy).
+
+    Returns:
+        A Keras layer.
+
+    Example:
+    >>> layer = activation_layer("leaky_relu", leaky_relu_slope=0.1)
+    """
+    check_choice("activation", activation, ACTIVATIONS)
+    if activation == "leaky_relu":
+        return keras.layers.LeakyReLU(
+            negative_slope=leaky_relu_slope, name=name, dtype=dtype
+        )
+    return keras.layers.Activation(activation, name=name, dtype=dtype)
+
+
+def normalization_layer(
+    normalization: str, name: str | None = None, synchronized: bool = False
+) -> keras.layers.Layer | None:
+    """Builds the normalization layer that follows a convolution.
+
+    Args:
+        normalization: str. `"batch"` (the paper's), `"layer"` (suits WGAN-GP
+            critics, whose gradient penalty assumes independent samples),
+            `"spectral"` or `"none"`. Spectral normalization wraps the
+            convolution instead (see `maybe_spectral`), so it adds no layer
+            here.
+        name: str or None. The layer's name. Defaults to None.
+        synchronized: bool. Batch statistics over all replicas of a
+            distribution strategy. Defaults to False.
+
+    Returns:
+        A Keras layer, or None when no layer follows the convolution.
+
+    Example:
+    >>> layer = normalization_layer("batch")
+    """
+    check_choice("normalization", normalization, NORMALIZATIONS)
+    if normalization == "batch":
+        return keras.layers.BatchNormalization(
+            gamma_initializer=keras.initializers.RandomNormal(
+                mean=1.0, stddev=WEIGHT_STDDEV
+            ),
+            synchronized=synchronized,
+            name=name,
+        )
+    if normalization == "layer":
+        return keras.layers.LayerNormalization(name=name)
+    return None
+
+
+def maybe_spectral(
+    layer: keras.layers.Layer, normalization: str
+) -> keras.layers.Layer:
+    """Wraps `layer` in spectral normalization when that is the choice.
+
+    Args:
+        layer: keras.layers.Layer. A convolution or dense layer.
+        normalization: str. The network's normalization choice.
+
+    Returns:
+        `layer` itself, or a `keras.layers.SpectralNormalization` around it.
+    """
+    if normalization == "spectral":
+        return keras.layers.SpectralNormalization(
+            layer, name=layer.name + "_sn"
+        )
+    return layer
+
+
+def _normalize_and_activate(
+    x,
+    *,
+    normalization: str,
+    activation: str,
+    leaky_relu_slope: float,
+    synchronized: bool,
+    name: str,
+):
+    norm = normalization_layer(
+        normalization, name=f"{name}_norm", synchronized=synchronized
+    )
+    if norm is not None:
+        x = norm(x)
+    return activation_layer(activation, leaky_relu_slope, name=f"{name}_act")(x)
+
+
+def upsample_block(
+    x,
+    filters: int,
+    *,
+    mode: str = "transposed",
+    kernel_size: int = 4,
+    normalization: str = "batch",
+    activation: str = "relu",
+    leaky_relu_slope: float = 0.2,
+    synchronized: bool = False,
+    name: str = "up",
+):
+    """Doubles the height and width of `x`, then normalizes and activates.
+
+    `"transposed"` is the paper's stride-2 `Conv2DTranspose`. `"nearest"` and
+    `"bilinear"` resize first and then apply a stride-1 convolution: every
+    output pixel then sees the same number of kernel taps, which avoids the
+    checkerboard artifacts of transposed convolutions whose kernel size is not
+    divisible by the stride.
+
+    Args:
+        x: tensor. A NHWC feature map.
+        filters: int. Output channels.
+        mode: str. `"transposed"`, `"nearest"` or `"bilinear"`. Defaults to
+            `"transposed"`.
+        kernel_size: int. Convolution kernel size. Defaults to 4.
+        normalization: str. See `normalization_layer`. Defaults to `"batch"`.
+        activation: str. See `activation_layer`. Defaults to `"relu"`.
+        leaky_relu_slope: float. Defaults to 0.2.
+        synchronized: bool. Synchronized batch normalization. Defaults to
+            False.
+        name: str. Prefix of the block's layer names. Defaults to `"up"`.
+
+    Returns:
+        The output tensor, twice as high and wide as `x`.
+
+    Example:
+    >>> inputs = keras.Input((7, 7, 32))
+    >>> outputs = upsample_block(inputs, 16, mode="nearest")
+    >>> tuple(outputs.shape)
+    (None, 14, 14, 16)
+    """
+    x = upsample_conv(x, filters, mode, kernel_size, normalization, name)
+    return _normalize_and_activate(
+        x,
+        normalization=normalization,
+        activation=activation,
+        leaky_relu_slope=leaky_relu_slope,
+        synchronized=synchronized,
+        name=name,
+    )
+
+
+def upsample_conv(
+    x, filters: int, mode: str, kernel_size: int, normalization: str, name: str
+):
+    """The resolution-doubling convolution of `upsample_block` alone.
+
+    The generator's last stage uses it directly: the image needs a bias and
+    an output activation but no normalization.
+
+    Args:
+        x: tensor. A NHWC feature map.
+        filters: int. Output channels.
+        mode: str. `"transposed"`, `"nearest"` or `"bilinear"`.
+        kernel_size: int. Convolution kernel size.
+        normalization: str. The network's normalization; a bias is added only
+            when no normalization with its own offset follows.
+        name: str. Prefix of the layer names.
+
+    Returns:
+        The output tensor, twice as high and wide as `x`.
+    """
+    check_choice("upsampling", mode, UPSAMPLING_MODES)
+    use_bias = normalization in ("none", "spectral")
+    if mode == "transposed":
+        conv = keras.layers.Conv2DTranspose(
+            filters,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=weight_initializer(),
+            name=f"{name}_conv",
+        )
+    else:
+        x = keras.layers.UpSampling2D(
+            2, interpolation=mode, name=f"{name}_resize"
+        )(x)
+        conv = keras.layers.Conv2D(
+            filters,
+            kernel_size,
+            strides=1,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=weight_initializer(),
+            name=f"{name}_conv",
+        )
+    return maybe_spectral(conv, normalization)(x)
+
+
+def downsample_block(
+    x,
+    filters: int,
+    *,
+    mode: str = "strided",
+    kernel_size: int = 4,
+    normalization: str = "batch",
+    activation: str = "leaky_relu",
+    leaky_relu_slope: float = 0.2,
+    dropout: float = 0.0,
+    synchronized: bool = False,
+    name: str = "down",
+):
+    """Halves the height and width of `x`, then normalizes and activates.
+
+    `"strided"` is the paper's stride-2 convolution, which learns its own
+    downsampling. `"max_pool"` and `"avg_pool"` apply a stride-1 convolution
+    and then a fixed 2x2 pooling.
+
+    Args:
+        x: tensor. A NHWC feature map with even height and width.
+        filters: int. Output channels.
+        mode: str. `"strided"`, `"max_pool"` or `"avg_pool"`. Defaults to
+            `"strided"`.
+        kernel_size: int. Convolution kernel size. Defaults to 4.
+        normalization: str. See `normalization_layer`. Defaults to `"batch"`.
+        activation: str. See `activation_layer`. Defaults to `"leaky_relu"`.
+        leaky_relu_slope: float. Defaults to 0.2.
+        dropout: float. Dropout rate after the activation. Defaults to 0.
+        synchronized: bool. Synchronized batch normalization. Defaults to
+            False.
+        name: str. Prefix of the block's layer names. Defaults to `"down"`.
+
+    Returns:
+        The output tensor, half as high and wide as `x`.
+
+    Example:
+    >>> inputs = keras.Input((28, 28, 1))
+    >>> outputs = downsample_block(inputs, 8, mode="avg_pool")
+    >>> tuple(outputs.shape)
+    (None, 14, 14, 8)
+    """
+    check_choice("downsampling", mode, DOWNSAMPLING_MODES)
+    conv = keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=2 if mode == "strided" else 1,
+        padding="same",
+        use_bias=normalization in ("none", "spectral"),
+        kernel_initializer=weight_initializer(),
+        name=f"{name}_conv",
+    )
+    x = maybe_spectral(conv, normalization)(x)
+    if mode == "max_pool":
+        x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+    elif mode == "avg_pool":
+        x = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(x)
+    x = _normalize_and_activate(
+        x,
+        normalization=normalization,
+        activation=activation,
+        leaky_relu_slope=leaky_relu_slope,
+        synchronized=synchronized,
+        name=name,
+    )
+    if dropout:
+        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return x

@@ -1,0 +1,394 @@
+"""The DCGAN training model: composes a generator and a discriminator."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_dcgan import losses
+from keras_dcgan import presets
+from keras_dcgan.blocks import check_positive_int
+
+
+def paper_adam() -> keras.optimizers.Adam:
+    """The paper's optimizer: Adam with learning rate 2e-4 and beta_1 0.5.
+
+    Returns:
+        A new `keras.optimizers.Adam`.
+    """
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
+    """Draws latent vectors from the standard normal prior.
+
+    The draw is a stateless function of `seed`, so the exported SavedModel's
+    seed-driven signatures reproduce `DCGAN.generate` exactly.
+
+    Args:
+        num_samples: int or scalar tensor. How many vectors to draw.
+        latent_dim: int. Size of each vector.
+        seed: int or None. The same seed gives the same vectors; None draws a
+            fresh seed from the operating system. Defaults to None.
+
+    Returns:
+        A float32 tensor of shape `(num_samples, latent_dim)`.
+
+    Example:
+    >>> z = sample_latents(4, 100, seed=0)
+    >>> tuple(z.shape)
+    (4, 100)
+    """
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    return tf.random.stateless_normal(
+        tf.stack([tf.cast(num_samples, tf.int32), latent_dim]), seed=seed
+    )
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class DCGAN(keras.Model):
+    """A generative adversarial network trained with `model.fit`.
+
+    `DCGAN` composes a generator (latents to images) and a discriminator
+    (images to one logit each) and trains them adversarially in a custom
+    `train_step`: `discriminator_steps` discriminator updates, each on the
+    real batch and a freshly generated batch passed through the discriminator
+    separately (so batch normalization never mixes real and fake statistics),
+    then one generator update. Losses are averaged over the global batch, so
+    training is correct under any `tf.distribute` strategy.
+
+    Args:
+        generator: keras.Model. Maps `(batch, latent_dim)` latents to images.
+        discriminator: keras.Model. Maps images to `(batch, 1)` logits.
+        seed: int or None. Seed of the training noise: the same seed, data
+            and initial weights give the same run. Defaults to None.
+        ema_decay: float or None. When set, keeps an exponential moving
+            average of the generator's weights (`ema_generator`), updated after
+            every generator step and used by `generate` and for export.
+            Typical values are 0.999 to 0.9999. Defaults to None.
+        **kwargs: Standard `keras.Model` arguments such as `name`.
+
+    Example:
+    >>> gan = DCGAN.from_preset("mnist", seed=0)
+    >>> gan.compile()
+    >>> images = np.random.uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    >>> history = gan.fit(images, batch_size=32, epochs=1, verbose=0)
+    >>> gan.generate(4, seed=1).shape
+    (4, 28, 28, 1)
+
+    Reference:
+        Radford et al., "Unsupervised Representation Learning with Deep
+        Convolutional Generative Adversarial Networks", 2015.
+        https://arxiv.org/abs/1511.06434
+    """
+
+    def __init__(
+        self, generator, discriminator, seed=None, ema_decay=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        image_shape = tuple(generator.outputs[0].shape[1:])
+        if image_shape != tuple(discriminator.inputs[0].shape[1:]):
+            raise ValueError(
+                f"The generator makes images of shape {image_shape} but the "
+                "discriminator takes "
+                f"{tuple(discriminator.inputs[0].shape[1:])}; build both for "
+                "the same image size and channels."
+            )
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(
+                "`ema_decay` must be in (0, 1) or None; received "
+                f"{ema_decay!r}."
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.seed = seed
+        self.ema_decay = ema_decay
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.image_shape = image_shape
+        self.seed_generator = keras.random.SeedGenerator(
+            seed, name="noise_seed"
+        )
+        self.ema_generator = None
+        if ema_decay is not None:
+            self.ema_generator = type(generator).from_config(
+                generator.get_config()
+            )
+            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator.trainable = False
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.real_prob_tracker = keras.metrics.Mean(name="real_prob")
+        self.fake_prob_tracker = keras.metrics.Mean(name="fake_prob")
+        # Both networks are built functional models, so there is nothing
+        # left to build; under a strategy Keras would otherwise call `call()`
+        # on a batch of images, which are not latents.
+        self.built = True
+
+    @classmethod
+    def from_preset(cls, name, seed=None, ema_decay=None, **overrides):
+        """Builds the paper's networks for a named preset.
+
+        Args:
+            name: str. One of `keras_dcgan.presets.PRESETS`: `"mnist"` and
+                `"fashion_mnist"` (28x28x1), `"cifar10"` (32x32x3),
+                `"celeba64"` (64x64x3) or `"dcgan128"` (128x128x3).
+            seed: int or None. Seed of the training noise. Defaults to None.
+            ema_decay: float or None. See the class arguments. Defaults to
+                None.
+            **overrides: Fields of `keras_dcgan.presets.NetworkConfig` to
+                change, such as `image_size=32` or `upsampling="nearest"`.
+
+        Returns:
+            A `DCGAN`, not yet compiled.
+
+        Example:
+        >>> gan = DCGAN.from_preset("cifar10", upsampling="bilinear")
+        >>> gan.image_shape
+        (32, 32, 3)
+        """
+        config = presets.get_preset(name, **overrides)
+        return cls(
+            generator=config.build_generator(),
+            discriminator=config.build_discriminator(),
+            seed=seed,
+            ema_decay=ema_decay,
+        )
+
+    @property
+    def sampling_generator(self):
+        """The generator to sample and export: the EMA copy if there is one."""
+        return self.ema_generator or self.generator
+
+    @property
+    def metrics(self):
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.real_prob_tracker,
+            self.fake_prob_tracker,
+        ]
+
+    def compile(
+        self,
+        d_optimizer=None,
+        g_optimizer=None,
+        loss="non_saturating",
+        gradient_penalty_weight=10.0,
+        label_smoothing=0.0,
+        discriminator_steps=1,
+        **kwargs,
+    ):
+        """Configures the adversarial training.
+
+        Args:
+            d_optimizer: keras.optimizers.Optimizer, str or None. The
+                discriminator's optimizer. None uses the paper's
+                Adam(2e-4, beta_1=0.5). Defaults to None.
+            g_optimizer: keras.optimizers.Optimizer, str or None. The
+                generator's optimizer, a different object from
+                `d_optimizer`. Defaults to None (the paper's Adam).
+            loss: str. `"non_saturating"`, `"minimax"`, `"least_squares"`,
+                `"hinge"` or `"wasserstein"` (with gradient penalty). Defaults
+                to `"non_saturating"`.
+            gradient_penalty_weight: float. Weight of the WGAN-GP penalty
+                `(||grad D(x_hat)|| - 1)^2` at random interpolates `x_hat` of
+                real and fake images; only used by `"wasserstein"`. Defaults
+                to 10.
+            label_smoothing: float. One-sided label smoothing of the real
+                labels, for the cross-entropy losses. Defaults to 0.
+            discriminator_steps: int. Discriminator updates per generator
+                update. Each reuses the step's real batch with new fakes.
+                Defaults to 1.
+            **kwargs: `keras.Model.compile` arguments that apply to a GAN:
+                `jit_compile`, `steps_per_execution`, `run_eagerly`.
+
+        Example:
+        >>> gan = DCGAN.from_preset("mnist")
+        >>> gan.compile(loss="wasserstein", discriminator_steps=2)
+        """
+        losses.check_loss(loss, label_smoothing)
+        if gradient_penalty_weight < 0:
+            raise ValueError(
+                "`gradient_penalty_weight` must be >= 0; received "
+                f"{gradient_penalty_weight!r}."
+            )
+        check_positive_int("discriminator_steps", discriminator_steps)
+        unsupported = set(kwargs) - {
+            "jit_compile",
+            "steps_per_execution",
+            "run_eagerly",
+        }
+        if unsupported:
+            raise ValueError(
+                f"DCGAN.compile() does not take {sorted(unsupported)}: the "
+                "losses are chosen by `loss` and tracked automatically."
+            )
+        super().compile(**kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer or paper_adam())
+        self.g_optimizer = keras.optimizers.get(g_optimizer or paper_adam())
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError(
+                "d_optimizer and g_optimizer are the same object; each "
+                "network needs its own optimizer state."
+            )
+        self.loss_name = loss
+        self.gradient_penalty_weight = gradient_penalty_weight
+        self.label_smoothing = label_smoothing
+        self.discriminator_steps = discriminator_steps
+        # Slot variables must exist before a distributed step runs: creating
+        # them lazily inside a replica context fails under MirroredStrategy.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(
+                self.d_optimizer
+            ),
+            "g_optimizer": keras.saving.serialize_keras_object(
+                self.g_optimizer
+            ),
+            "loss": self.loss_name,
+            "gradient_penalty_weight": self.gradient_penalty_weight,
+            "label_smoothing": self.label_smoothing,
+            "discriminator_steps": self.discriminator_steps,
+            "jit_compile": self.jit_compile,
+            "steps_per_execution": self.steps_per_execution,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(
+                self.discriminator
+            ),
+            "seed": self.seed,
+            "ema_decay": self.ema_decay,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def call(self, latents, training=False):
+        """Generates images from latents with the sampling generator."""
+        return self.sampling_generator(latents, training=training)
+
+    def generate(self, num_samples, seed=None, batch_size=64):
+        """Generates images in inference mode.
+
+        Args:
+            num_samples: int. How many images.
+            seed: int or None. Seed of the latents: the same seed gives the
+                same images (and the same as the exported SavedModel's
+                `generate_uint8` signature). Defaults to None.
+            batch_size: int. Images per forward pass. Defaults to 64.
+
+        Returns:
+            A float32 numpy array `(num_samples, height, width, channels)`,
+            in [-1, 1] for a tanh generator.
+
+        Example:
+        >>> gan = DCGAN.from_preset("mnist")
+        >>> gan.generate(3, seed=0).shape
+        (3, 28, 28, 1)
+        """
+        check_positive_int("num_samples", num_samples)
+        check_positive_int("batch_size", batch_size)
+        latents = sample_latents(num_samples, self.latent_dim, seed)
+        return self.sampling_generator.predict(
+            latents, batch_size=batch_size, verbose=0
+        )
+
+    # --- Training -----------------------------------------------------------
+
+    def _noise(self, shape, distribution="normal"):
+        """Draws training noise, different on every replica and every call."""
+        seed = tf.cast(self.seed_generator.next(), tf.int64)
+        replica = tf.distribute.get_replica_context()
+        replica_id = 0 if replica is None else replica.replica_id_in_sync_group
+        seed = tf.random.experimental.stateless_fold_in(seed, replica_id)
+        if distribution == "uniform":
+            return tf.random.stateless_uniform(shape, seed=seed)
+        return tf.random.stateless_normal(shape, seed=seed)
+
+    def _gradient_penalty(self, real_images, fake_images):
+        """Per-example WGAN-GP penalty at random real/fake interpolates."""
+        batch_size = tf.shape(real_images)[0]
+        alpha = self._noise([batch_size, 1, 1, 1], "uniform")
+        real_images = tf.cast(real_images, fake_images.dtype)
+        mixed = real_images + alpha * (fake_images - real_images)
+        with tf.GradientTape() as tape:
+            tape.watch(mixed)
+            logits = self.discriminator(mixed, training=True)
+        grads = tf.cast(tape.gradient(logits, mixed), tf.float32)
+        norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
+        return tf.square(norms - 1.0)
+
+    def _discriminator_step(self, real_images):
+        batch_size = tf.shape(real_images)[0]
+        latents = self._noise([batch_size, self.latent_dim])
+        fake_images = self.generator(latents, training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real_images, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            per_example = losses.discriminator_loss(
+                self.loss_name, real_logits, fake_logits, self.label_smoothing
+            )
+            if self.loss_name == "wasserstein" and self.gradient_penalty_weight:
+                per_example += self.gradient_penalty_weight * (
+                    self._gradient_penalty(real_images, fake_images)
+                )
+            loss = tf.nn.compute_average_loss(per_example)
+        variables = self.discriminator.trainable_variables
+        grads = tape.gradient(self.d_optimizer.scale_loss(loss), variables)
+        self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
+        return per_example, real_logits, fake_logits
+
+    def _generator_step(self, batch_size):
+        latents = self._noise([batch_size, self.latent_dim])
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(latents, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            per_example = losses.generator_loss(self.loss_name, fake_logits)
+            loss = tf.nn.compute_average_loss(per_example)
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(self.g_optimizer.scale_loss(loss), variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
+        return per_example
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        for weight, ema_weight in zip(
+            self.generator.weights, self.ema_generator.weights, strict=True
+        ):
+            ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
+
+    def train_step(self, data):
+        real_images = data[0] if isinstance(data, (tuple, list)) else data
+        for _ in range(self.discriminator_steps):
+            d_per_example, real_logits, fake_logits = self._discriminator_step(
+                real_images
+            )
+        g_per_example = self._generator_step(tf.shape(real_images)[0])
+        if self.ema_generator is not None:
+            self._update_ema()
+        self.d_loss_tracker.update_state(d_per_example)
+        self.g_loss_tracker.update_state(g_per_example)
+        self.real_prob_tracker.update_state(tf.sigmoid(real_logits))
+        self.fake_prob_tracker.update_state(tf.sigmoid(fake_logits))
+        return {metric.name: metric.result() for metric in self.metrics}

@@ -1,0 +1,160 @@
+"""The DCGAN discriminator: an image in, one real-vs-fake logit out."""
+
+import keras
+
+from keras_dcgan import blocks
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class Discriminator(keras.Model):
+    """DCGAN discriminator: downsamples an image to one logit.
+
+    Each downsampling stage halves the resolution and doubles the channels,
+    starting from `filters`, until the map is `base_size x base_size`; a dense
+    layer then gives one logit per image (no sigmoid: the losses take logits,
+    which is numerically safer). Following the paper, the first stage is not
+    normalized.
+
+    Args:
+        image_size: int. Height and width of the square input image; must be
+            `base_size * 2**k` for some k >= 1. Defaults to 64.
+        channels: int. Image channels. Defaults to 3.
+        filters: int. Channels of the first stage; each further stage has
+            twice as many. Defaults to 64.
+        base_size: int or None. Height and width of the last feature map.
+            `None` picks it as `Generator` does. Defaults to None.
+        kernel_size: int. Kernel size of every convolution. Defaults to 4.
+        downsampling: str. `"strided"` (the paper's stride-2 convolution),
+            `"max_pool"` or `"avg_pool"` (stride-1 convolution then 2x2
+            pooling). Defaults to `"strided"`.
+        activation: str. Hidden activation: `"relu"`, `"leaky_relu"`,
+            `"sigmoid"`, `"tanh"` or `"linear"`. Defaults to `"leaky_relu"`.
+        normalization: str. Normalization of the stages after the first:
+            `"batch"`, `"layer"`, `"spectral"` or `"none"`. Defaults to
+            `"batch"`.
+        leaky_relu_slope: float. Negative slope of `"leaky_relu"`. Defaults
+            to 0.2.
+        dropout: float. Dropout rate after each stage's activation. Defaults
+            to 0.
+        synchronized_batch_norm: bool. Batch statistics over all replicas
+            under a distribution strategy. Defaults to False.
+        **kwargs: Standard `keras.Model` arguments such as `name` and `dtype`.
+
+    Example:
+    >>> discriminator = Discriminator(image_size=28, channels=1)
+    >>> logits = discriminator(keras.ops.zeros((2, 28, 28, 1)))
+    >>> tuple(logits.shape)
+    (2, 1)
+
+    Reference:
+        Radford et al., "Unsupervised Representation Learning with Deep
+        Convolutional Generative Adversarial Networks", 2015.
+        https://arxiv.org/abs/1511.06434
+    """
+
+    def __init__(
+        self,
+        image_size=64,
+        channels=3,
+        filters=64,
+        base_size=None,
+        kernel_size=4,
+        downsampling="strided",
+        activation="leaky_relu",
+        normalization="batch",
+        leaky_relu_slope=0.2,
+        dropout=0.0,
+        synchronized_batch_norm=False,
+        **kwargs,
+    ):
+        for argument, value in [
+            ("channels", channels),
+            ("filters", filters),
+            ("kernel_size", kernel_size),
+        ]:
+            blocks.check_positive_int(argument, value)
+        blocks.check_choice(
+            "downsampling", downsampling, blocks.DOWNSAMPLING_MODES
+        )
+        blocks.check_choice("activation", activation, blocks.ACTIVATIONS)
+        blocks.check_choice(
+            "normalization", normalization, blocks.NORMALIZATIONS
+        )
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(
+                f"`dropout` must be in [0, 1); received {dropout!r}."
+            )
+        steps = blocks.doubling_steps(image_size, base_size)
+
+        # === Functional model ===
+        images = keras.Input((image_size, image_size, channels), name="images")
+        x = images
+        for stage in range(steps):
+            x = blocks.downsample_block(
+                x,
+                filters * 2**stage,
+                mode=downsampling,
+                kernel_size=kernel_size,
+                # The paper leaves the input stage unnormalized; spectral
+                # normalization constrains a layer's weights, not its
+                # activations, so it applies to every stage.
+                normalization=(
+                    normalization
+                    if stage > 0 or normalization == "spectral"
+                    else "none"
+                ),
+                activation=activation,
+                leaky_relu_slope=leaky_relu_slope,
+                dropout=dropout,
+                synchronized=synchronized_batch_norm,
+                name=f"down{stage + 1}",
+            )
+        x = keras.layers.Flatten(name="flatten")(x)
+        dense = keras.layers.Dense(
+            1,
+            kernel_initializer=blocks.weight_initializer(),
+            dtype="float32",
+            name="logits",
+        )
+        logits = blocks.maybe_spectral(dense, normalization)(x)
+        super().__init__(inputs=images, outputs=logits, **kwargs)
+
+        # === Config ===
+        self.image_size = image_size
+        self.channels = channels
+        self.filters = filters
+        self.base_size = base_size
+        self.kernel_size = kernel_size
+        self.downsampling = downsampling
+        self.activation = activation
+        self.normalization = normalization
+        self.leaky_relu_slope = leaky_relu_slope
+        self.dropout = dropout
+        self.synchronized_batch_norm = synchronized_batch_norm
+
+    @property
+    def image_shape(self):
+        """The shape of one input image, `(height, width, channels)`."""
+        return (self.image_size, self.image_size, self.channels)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "filters": self.filters,
+            "base_size": self.base_size,
+            "kernel_size": self.kernel_size,
+            "downsampling": self.downsampling,
+            "activation": self.activation,
+            "normalization": self.normalization,
+            "leaky_relu_slope": self.leaky_relu_slope,
+            "dropout": self.dropout,
+            "synchronized_batch_norm": self.synchronized_batch_norm,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

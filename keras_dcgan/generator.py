@@ -1,0 +1,177 @@
+"""The DCGAN generator: a latent vector in, an image in [-1, 1] out."""
+
+import keras
+
+from keras_dcgan import blocks
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class Generator(keras.Model):
+    """DCGAN generator: projects a latent vector and upsamples it to an image.
+
+    A dense projection makes a `base_size x base_size` feature map, which each
+    upsampling stage doubles while halving the channels, until the last stage
+    outputs `channels` channels through `output_activation`. Following the
+    paper, every stage except the output is batch-normalized.
+
+    With `filters=64` a 64x64 generator has the paper's widths: 4x4x512,
+    8x8x256, 16x16x128, 32x32x64, then the 64x64 image.
+
+    Args:
+        latent_dim: int. Size of the latent (noise) vector. Defaults to 100.
+        image_size: int. Height and width of the square output image; must be
+            `base_size * 2**k` for some k >= 1. Defaults to 64.
+        channels: int. Image channels, 1 (grayscale) or 3 (RGB). Defaults
+            to 3.
+        filters: int. Channels of the last hidden stage; each stage closer to
+            the base has twice as many. Defaults to 64.
+        base_size: int or None. Height and width of the projected feature map.
+            `None` halves `image_size` down to the smallest size of at least 4
+            (7 for 28x28, 4 for 32, 64 and 128). Defaults to None.
+        kernel_size: int. Kernel size of every convolution. Defaults to 4.
+        upsampling: str. `"transposed"` (the paper's Conv2DTranspose),
+            `"nearest"` or `"bilinear"` (resize then convolve, free of
+            checkerboard artifacts). Defaults to `"transposed"`.
+        activation: str. Hidden activation: `"relu"`, `"leaky_relu"`,
+            `"sigmoid"`, `"tanh"` or `"linear"`. Defaults to `"relu"`.
+        output_activation: str. Activation of the image: `"tanh"` gives the
+            [-1, 1] range that the data pipeline produces. Defaults to
+            `"tanh"`.
+        normalization: str. Normalization of hidden stages: `"batch"`,
+            `"layer"`, `"spectral"` or `"none"`. Defaults to `"batch"`.
+        leaky_relu_slope: float. Negative slope when `activation` is
+            `"leaky_relu"`. Defaults to 0.2.
+        synchronized_batch_norm: bool. Batch statistics over all replicas
+            under a distribution strategy. Defaults to False.
+        **kwargs: Standard `keras.Model` arguments such as `name` and `dtype`.
+
+    Example:
+    >>> generator = Generator(latent_dim=100, image_size=28, channels=1)
+    >>> images = generator(keras.random.normal((2, 100)), training=False)
+    >>> tuple(images.shape)
+    (2, 28, 28, 1)
+
+    Reference:
+        Radford et al., "Unsupervised Representation Learning with Deep
+        Convolutional Generative Adversarial Networks", 2015.
+        https://arxiv.org/abs/1511.06434
+    """
+
+    def __init__(
+        self,
+        latent_dim=100,
+        image_size=64,
+        channels=3,
+        filters=64,
+        base_size=None,
+        kernel_size=4,
+        upsampling="transposed",
+        activation="relu",
+        output_activation="tanh",
+        normalization="batch",
+        leaky_relu_slope=0.2,
+        synchronized_batch_norm=False,
+        **kwargs,
+    ):
+        for argument, value in [
+            ("latent_dim", latent_dim),
+            ("channels", channels),
+            ("filters", filters),
+            ("kernel_size", kernel_size),
+        ]:
+            blocks.check_positive_int(argument, value)
+        blocks.check_choice("upsampling", upsampling, blocks.UPSAMPLING_MODES)
+        blocks.check_choice("activation", activation, blocks.ACTIVATIONS)
+        blocks.check_choice(
+            "output_activation", output_activation, blocks.ACTIVATIONS
+        )
+        blocks.check_choice(
+            "normalization", normalization, blocks.NORMALIZATIONS
+        )
+        steps = blocks.doubling_steps(image_size, base_size)
+        start_size = image_size // 2**steps
+
+        # === Functional model ===
+        latents = keras.Input((latent_dim,), name="latents")
+        start_filters = filters * 2 ** (steps - 1)
+        dense = keras.layers.Dense(
+            start_size * start_size * start_filters,
+            use_bias=normalization in ("none", "spectral"),
+            kernel_initializer=blocks.weight_initializer(),
+            name="project",
+        )
+        x = blocks.maybe_spectral(dense, normalization)(latents)
+        x = keras.layers.Reshape(
+            (start_size, start_size, start_filters), name="project_reshape"
+        )(x)
+        norm = blocks.normalization_layer(
+            normalization, "project_norm", synchronized_batch_norm
+        )
+        if norm is not None:
+            x = norm(x)
+        x = blocks.activation_layer(
+            activation, leaky_relu_slope, name="project_act"
+        )(x)
+        for stage in range(1, steps):
+            x = blocks.upsample_block(
+                x,
+                start_filters // 2**stage,
+                mode=upsampling,
+                kernel_size=kernel_size,
+                normalization=normalization,
+                activation=activation,
+                leaky_relu_slope=leaky_relu_slope,
+                synchronized=synchronized_batch_norm,
+                name=f"up{stage}",
+            )
+        # The image stage: no normalization (the paper's guideline) and a bias.
+        x = blocks.upsample_conv(
+            x, channels, upsampling, kernel_size, "none", name=f"up{steps}"
+        )
+        # Images stay float32 under mixed precision.
+        images = blocks.activation_layer(
+            output_activation, leaky_relu_slope, name="images", dtype="float32"
+        )(x)
+        super().__init__(inputs=latents, outputs=images, **kwargs)
+
+        # === Config ===
+        self.latent_dim = latent_dim
+        self.image_size = image_size
+        self.channels = channels
+        self.filters = filters
+        self.base_size = base_size
+        self.kernel_size = kernel_size
+        self.upsampling = upsampling
+        self.activation = activation
+        self.output_activation = output_activation
+        self.normalization = normalization
+        self.leaky_relu_slope = leaky_relu_slope
+        self.synchronized_batch_norm = synchronized_batch_norm
+
+    @property
+    def image_shape(self):
+        """The shape of one generated image, `(height, width, channels)`."""
+        return (self.image_size, self.image_size, self.channels)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "latent_dim": self.latent_dim,
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "filters": self.filters,
+            "base_size": self.base_size,
+            "kernel_size": self.kernel_size,
+            "upsampling": self.upsampling,
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "normalization": self.normalization,
+            "leaky_relu_slope": self.leaky_relu_slope,
+            "synchronized_batch_norm": self.synchronized_batch_norm,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

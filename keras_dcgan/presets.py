@@ -1,0 +1,148 @@
+"""Network architectures by name: a documented default plus small overrides."""
+
+import dataclasses
+
+from keras_dcgan.discriminator import Discriminator
+from keras_dcgan.generator import Generator
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkConfig:
+    """The architecture of a DCGAN's generator and discriminator.
+
+    The defaults are the paper's 64x64 networks; presets override a few
+    fields. See `Generator` and `Discriminator` for each option's meaning.
+
+    Attributes:
+        image_size: int. Height and width of the square images. Defaults
+            to 64.
+        channels: int. 1 (grayscale) or 3 (RGB). Defaults to 3.
+        latent_dim: int. Size of the latent vector. Defaults to 100.
+        generator_filters: int. Channels of the generator's last hidden
+            stage. Defaults to 64.
+        discriminator_filters: int. Channels of the discriminator's first
+            stage. Defaults to 64.
+        kernel_size: int. Kernel size of every convolution. Defaults to 4.
+        base_size: int or None. Smallest feature-map size; None derives it
+            from `image_size`. Defaults to None.
+        upsampling: str. `"transposed"`, `"nearest"` or `"bilinear"`.
+            Defaults to `"transposed"`.
+        downsampling: str. `"strided"`, `"max_pool"` or `"avg_pool"`.
+            Defaults to `"strided"`.
+        generator_activation: str. Defaults to `"relu"`.
+        output_activation: str. Defaults to `"tanh"`.
+        discriminator_activation: str. Defaults to `"leaky_relu"`.
+        leaky_relu_slope: float. Defaults to 0.2.
+        generator_normalization: str. Defaults to `"batch"`.
+        discriminator_normalization: str. Defaults to `"batch"`.
+        dropout: float. Discriminator dropout rate. Defaults to 0.
+        synchronized_batch_norm: bool. Batch statistics across replicas.
+            Defaults to False.
+    """
+
+    image_size: int = 64
+    channels: int = 3
+    latent_dim: int = 100
+    generator_filters: int = 64
+    discriminator_filters: int = 64
+    kernel_size: int = 4
+    base_size: int | None = None
+    upsampling: str = "transposed"
+    downsampling: str = "strided"
+    generator_activation: str = "relu"
+    output_activation: str = "tanh"
+    discriminator_activation: str = "leaky_relu"
+    leaky_relu_slope: float = 0.2
+    generator_normalization: str = "batch"
+    discriminator_normalization: str = "batch"
+    dropout: float = 0.0
+    synchronized_batch_norm: bool = False
+
+    def build_generator(self) -> Generator:
+        """Builds the generator this configuration describes.
+
+        Returns:
+            A `Generator`.
+
+        Example:
+        >>> generator = PRESETS["mnist"].build_generator()
+        """
+        return Generator(
+            latent_dim=self.latent_dim,
+            image_size=self.image_size,
+            channels=self.channels,
+            filters=self.generator_filters,
+            base_size=self.base_size,
+            kernel_size=self.kernel_size,
+            upsampling=self.upsampling,
+            activation=self.generator_activation,
+            output_activation=self.output_activation,
+            normalization=self.generator_normalization,
+            leaky_relu_slope=self.leaky_relu_slope,
+            synchronized_batch_norm=self.synchronized_batch_norm,
+            name="generator",
+        )
+
+    def build_discriminator(self) -> Discriminator:
+        """Builds the discriminator this configuration describes.
+
+        Returns:
+            A `Discriminator`.
+
+        Example:
+        >>> discriminator = PRESETS["mnist"].build_discriminator()
+        """
+        return Discriminator(
+            image_size=self.image_size,
+            channels=self.channels,
+            filters=self.discriminator_filters,
+            base_size=self.base_size,
+            kernel_size=self.kernel_size,
+            downsampling=self.downsampling,
+            activation=self.discriminator_activation,
+            normalization=self.discriminator_normalization,
+            leaky_relu_slope=self.leaky_relu_slope,
+            dropout=self.dropout,
+            synchronized_batch_norm=self.synchronized_batch_norm,
+            name="discriminator",
+        )
+
+
+_PAPER = NetworkConfig()
+
+PRESETS = {
+    # 28x28 digits: two stages, 7x7x128 -> 14x14x64 -> 28x28x1.
+    "mnist": dataclasses.replace(_PAPER, image_size=28, channels=1),
+    "fashion_mnist": dataclasses.replace(_PAPER, image_size=28, channels=1),
+    "cifar10": dataclasses.replace(_PAPER, image_size=32),
+    "celeba64": _PAPER,
+    "dcgan128": dataclasses.replace(_PAPER, image_size=128),
+}
+
+
+def get_preset(name: str, **overrides) -> NetworkConfig:
+    """Returns a preset's `NetworkConfig` with `overrides` applied.
+
+    Args:
+        name: str. A key of `PRESETS`.
+        **overrides: `NetworkConfig` fields to change.
+
+    Returns:
+        A `NetworkConfig`.
+
+    Example:
+    >>> get_preset("mnist", upsampling="nearest").upsampling
+    'nearest'
+    """
+    if name not in PRESETS:
+        raise ValueError(
+            f"Unknown preset {name!r}; expected one of {sorted(PRESETS)}."
+        )
+    fields = {field.name for field in dataclasses.fields(NetworkConfig)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(
+            f"Unknown network option(s) {unknown}; expected some of "
+            f"{sorted(fields)}."
+        )
+    return dataclasses.replace(PRESETS[name], **overrides)
