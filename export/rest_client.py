@@ -1,0 +1,143 @@
+"""Samples images from a TF Serving DCGAN over its REST API.
+
+    python export/rest_client.py --url=http://localhost:8501 --model=dcgan \
+        --seed=0 --num_samples=16 --out_dir=samples
+
+Standard library only. The request bodies follow TF Serving's documented
+formats (https://www.tensorflow.org/tfx/serving/api_rest): the seed-driven
+signatures take scalars, which only the columnar `"inputs"` format can send;
+`serving_default` takes latents in the row `"instances"` format (one list per
+latent vector) or the columnar one. Outputs whose name ends in `_bytes` come
+back base64-encoded as `{"b64": "..."}`.
+"""
+
+import argparse
+import base64
+import json
+import os
+import urllib.request
+
+
+def seed_body(seed, num_samples, signature="generate_png"):
+    """The JSON body for `generate_png` or `generate_uint8` (columnar).
+
+    Args:
+        seed: int. Seed of the latents.
+        num_samples: int. How many images.
+        signature: str. `"generate_png"` or `"generate_uint8"`. Defaults to
+            `"generate_png"`.
+
+    Returns:
+        A dict, ready for `json.dumps`.
+    """
+    return {
+        "signature_name": signature,
+        "inputs": {"seed": int(seed), "num_samples": int(num_samples)},
+    }
+
+
+def latents_body(latents, columnar=False):
+    """The JSON body for `serving_default`.
+
+    Args:
+        latents: array-like. Float latents `(batch, latent_dim)`.
+        columnar: bool. Use the `"inputs"` format instead of the row
+            `"instances"` format. Defaults to False.
+
+    Returns:
+        A dict, ready for `json.dumps`.
+    """
+    rows = [[float(x) for x in row] for row in latents]
+    if columnar:
+        return {
+            "signature_name": "serving_default",
+            "inputs": {"latents": rows},
+        }
+    return {"signature_name": "serving_default", "instances": rows}
+
+
+def _decode_b64(value):
+    if isinstance(value, dict) and set(value) == {"b64"}:
+        return base64.b64decode(value["b64"])
+    if isinstance(value, list):
+        return [_decode_b64(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _decode_b64(item) for key, item in value.items()}
+    return value
+
+
+def read_response(body):
+    """The model output of a predict response body, base64 decoded.
+
+    Our signatures have one output each, so TF Serving returns it unnamed:
+    `{"predictions": [...]}` for row requests and `{"outputs": [...]}` for
+    columnar ones.
+
+    Args:
+        body: dict. The parsed JSON response.
+
+    Returns:
+        Nested lists of numbers (images), or a list of `bytes` (PNG files).
+    """
+    if "error" in body:
+        raise RuntimeError(f"TF Serving error: {body['error']}")
+    for key in ("predictions", "outputs"):
+        if key in body:
+            return _decode_b64(body[key])
+    raise ValueError(
+        f"Not a predict response: expected 'predictions' or 'outputs', "
+        f"received keys {sorted(body)}."
+    )
+
+
+def predict(url, model_name, body, version=None, timeout=30.0):
+    """POSTs a predict request and returns the decoded output.
+
+    Args:
+        url: str. The server's REST root, such as `http://localhost:8501`.
+        model_name: str. The served model's name.
+        body: dict. From `seed_body` or `latents_body`.
+        version: int or None. A specific version; None uses the latest.
+            Defaults to None.
+        timeout: float. Seconds before giving up. Defaults to 30.
+
+    Returns:
+        See `read_response`.
+    """
+    path = f"/v1/models/{model_name}"
+    if version is not None:
+        path += f"/versions/{int(version)}"
+    request = urllib.request.Request(
+        url.rstrip("/") + path + ":predict",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return read_response(json.load(response))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default="http://localhost:8501")
+    parser.add_argument("--model", default="dcgan")
+    parser.add_argument("--version", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--num_samples", type=int, default=16)
+    parser.add_argument("--out_dir", default="samples")
+    args = parser.parse_args()
+    pngs = predict(
+        args.url,
+        args.model,
+        seed_body(args.seed, args.num_samples),
+        version=args.version,
+    )
+    os.makedirs(args.out_dir, exist_ok=True)
+    for i, png in enumerate(pngs):
+        with open(os.path.join(args.out_dir, f"{i:04d}.png"), "wb") as f:
+            f.write(png)
+    print(f"Wrote {len(pngs)} PNGs to {args.out_dir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""What every export format shares: checking the generator, uint8 images.
+
+Export works on the generator (for a trained `DCGAN`, its
+`sampling_generator`, the EMA copy when there is one), never on the training
+wrapper: a served or shipped model needs no discriminator or optimizer.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def check_generator(generator, allow_untrained: bool = False) -> int:
+    """Checks that a generator can be exported and returns its latent size.
+
+    Args:
+        generator: keras.Model. A built generator with one `(batch,
+            latent_dim)` input and one `(batch, height, width, channels)`
+            output.
+        allow_untrained: bool. Export a generator whose batch-normalization
+            statistics were never updated (it would export noise). Defaults
+            to False.
+
+    Returns:
+        The latent size, an int.
+
+    Example:
+    >>> from keras_dcgan import Generator
+    >>> check_generator(Generator(8, 16, 1, 4), allow_untrained=True)
+    8
+    """
+    if not isinstance(generator, keras.Model):
+        raise TypeError(
+            "Expected a keras.Model generator (for a trained DCGAN, pass "
+            f"`gan.sampling_generator`); received {type(generator).__name__}."
+        )
+    if not generator.built:
+        raise ValueError(
+            f"The generator {generator.name!r} was never built, so its input "
+            "and output shapes are unknown. Build it (a functional model such "
+            "as `keras_dcgan.Generator` is built on construction) or load a "
+            "trained model before exporting."
+        )
+    if getattr(generator, "inputs", None) is None:
+        raise ValueError(
+            f"The generator {generator.name!r} has no symbolic inputs and "
+            "outputs; export needs a functional model such as "
+            "`keras_dcgan.Generator`."
+        )
+    if len(generator.inputs) != 1:
+        # The hook for conditional generators: they will take `labels` beside
+        # the latents, and every exported signature gains a `labels` input.
+        raise NotImplementedError(
+            f"The generator {generator.name!r} takes {len(generator.inputs)} "
+            "inputs; export supports unconditional generators (latents only) "
+            "so far."
+        )
+    latent_shape = tuple(generator.inputs[0].shape[1:])
+    image_shape = tuple(generator.outputs[0].shape[1:])
+    if len(latent_shape) != 1 or latent_shape[0] is None:
+        raise ValueError(
+            "Expected a generator input of shape (batch, latent_dim); "
+            f"received {generator.inputs[0].shape}."
+        )
+    if len(image_shape) != 3 or None in image_shape:
+        raise ValueError(
+            "Expected a generator output of shape (batch, height, width, "
+            "channels) with known sizes; received "
+            f"{generator.outputs[0].shape}."
+        )
+    if not allow_untrained and _batch_norm_untouched(generator):
+        raise ValueError(
+            f"The generator {generator.name!r} looks untrained: its batch-"
+            "normalization statistics still hold their initial values, so in "
+            "inference mode it makes noise. Export a trained generator (e.g. "
+            "`keras_dcgan.workdir.load_gan(workdir).sampling_generator`), or "
+            "pass allow_untrained=True."
+        )
+    return int(latent_shape[0])
+
+
+def _batch_norm_untouched(generator) -> bool:
+    """Whether every batch norm still has moving mean 0 and variance 1."""
+    layers = [
+        layer
+        for layer in _all_layers(generator)
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    if not layers:
+        return False
+    return all(
+        np.all(keras.ops.convert_to_numpy(layer.moving_mean) == 0.0)
+        and np.all(keras.ops.convert_to_numpy(layer.moving_variance) == 1.0)
+        for layer in layers
+    )
+
+
+def _all_layers(model):
+    """The layers of a model, including those inside nested models."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
+def images_to_uint8(images):
+    """Converts float images in [-1, 1] to uint8 inside a TensorFlow graph.
+
+    The graph twin of `keras_dcgan.images.to_uint8`: clip, then
+    `round((x + 1) * 127.5)` (round half to even, like numpy). Only
+    TFLite builtin ops (MUL, ADD, MINIMUM, MAXIMUM, ROUND, CAST).
+
+    Args:
+        images: float tensor. Images in [-1, 1].
+
+    Returns:
+        A uint8 tensor of the same shape.
+
+    Example:
+    >>> images_to_uint8(tf.constant([-1.0, 0.0, 1.0])).numpy().tolist()
+    [0, 128, 255]
+    """
+    scaled = tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)
+    return tf.cast(tf.round(scaled), tf.uint8)

@@ -1,0 +1,266 @@
+"""Exports a generator as a versioned SavedModel for TF Serving.
+
+The layout is the one TF Serving polls, `BASE/NAME/VERSION/saved_model.pb`,
+and the SavedModel has three signatures:
+
+- `serving_default`: `latents` float32 `[batch, latent_dim]` -> `images`
+  float32 `[batch, height, width, channels]` in [-1, 1]. The batch is
+  dynamic, so TF Serving's request batching applies.
+- `generate_uint8`: `seed` int64 scalar and `num_samples` int32 scalar ->
+  `images` uint8 `[num_samples, height, width, channels]`. The latents are
+  `keras_dcgan.dcgan.sample_latents(num_samples, latent_dim, seed)`, so the
+  images equal `to_uint8(gan.generate(num_samples, seed=seed))`.
+- `generate_png`: the same inputs -> `png_bytes` string `[num_samples]`, one
+  PNG file each (TF Serving's REST API returns `*_bytes` outputs as base64).
+
+Batch normalization runs in inference mode. A version is written into a
+temporary directory beside its final place and renamed, so a server polling
+BASE never loads a half-written model.
+"""
+
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+
+from keras_dcgan.dcgan import sample_latents
+from keras_dcgan.export.base import check_generator
+from keras_dcgan.export.base import images_to_uint8
+
+SIGNATURES = ("serving_default", "generate_uint8", "generate_png")
+_VERSION_RE = re.compile(r"^\d+$")
+
+
+def existing_versions(model_dir: str) -> list[int]:
+    """The integer versions present in a model directory, ascending.
+
+    Args:
+        model_dir: str. A `BASE/NAME` directory; it may not exist yet.
+
+    Returns:
+        A sorted list of ints; names that are not integers (such as the
+        temporary directories of an export in progress) are ignored, as TF
+        Serving ignores them.
+
+    Example:
+    >>> existing_versions("/nonexistent/dcgan")
+    []
+    """
+    if not os.path.isdir(model_dir):
+        return []
+    return sorted(
+        int(name)
+        for name in os.listdir(model_dir)
+        if _VERSION_RE.match(name)
+        and os.path.isdir(os.path.join(model_dir, name))
+    )
+
+
+def next_version(model_dir: str) -> int:
+    """The next free version number: one above the highest, or 1.
+
+    Args:
+        model_dir: str. A `BASE/NAME` directory; it may not exist yet.
+
+    Returns:
+        An int >= 1.
+
+    Example:
+    >>> next_version("/nonexistent/dcgan")
+    1
+    """
+    versions = existing_versions(model_dir)
+    return versions[-1] + 1 if versions else 1
+
+
+def build_export_archive(generator, max_samples: int = 1024):
+    """Builds the `keras.export.ExportArchive` with the three signatures.
+
+    Args:
+        generator: keras.Model. A built, unconditional generator (see
+            `keras_dcgan.export.base.check_generator`).
+        max_samples: int. The largest `num_samples` that `generate_uint8` and
+            `generate_png` accept, so one request cannot exhaust the server's
+            memory. Defaults to 1024.
+
+    Returns:
+        A `keras.export.ExportArchive`, ready for `write_out`.
+
+    Example:
+    >>> from keras_dcgan import Generator
+    >>> archive = build_export_archive(Generator(8, 16, 1, 4))
+    """
+    if isinstance(max_samples, bool) or not isinstance(max_samples, int):
+        raise TypeError(
+            f"`max_samples` must be an int; received {max_samples!r}."
+        )
+    if max_samples < 1:
+        raise ValueError(f"`max_samples` must be >= 1; received {max_samples}.")
+    latent_dim = int(generator.inputs[0].shape[-1])
+
+    def generate(latents):
+        # Inference mode: batch norm uses its moving statistics.
+        return generator(latents, training=False)
+
+    def seeded_images(seed, num_samples):
+        check = tf.debugging.assert_less_equal(
+            num_samples,
+            tf.constant(max_samples, tf.int32),
+            message=f"num_samples must be at most {max_samples}",
+        )
+        with tf.control_dependencies([check]):
+            check = tf.debugging.assert_positive(
+                num_samples, message="num_samples must be at least 1"
+            )
+        with tf.control_dependencies([check]):
+            latents = sample_latents(num_samples, latent_dim, seed)
+        return images_to_uint8(generate(latents))
+
+    def serving_default(latents):
+        # The signature declares [batch, latent_dim], but neither the
+        # loaded signature nor the C++ server checks a fed shape: without
+        # this, a wrong width fails deep inside the first matmul.
+        check = tf.debugging.assert_equal(
+            tf.shape(latents)[1],
+            latent_dim,
+            message=f"latents must have shape [batch, {latent_dim}]",
+        )
+        with tf.control_dependencies([check]):
+            latents = tf.identity(latents)
+        return {"images": generate(latents)}
+
+    def generate_uint8(seed, num_samples):
+        return {"images": seeded_images(seed, num_samples)}
+
+    def generate_png(seed, num_samples):
+        images = seeded_images(seed, num_samples)
+        # `encode_png` takes one image; endpoints are traced without
+        # autograph, hence `map_fn` rather than a Python loop.
+        png = tf.map_fn(
+            tf.io.encode_png,
+            images,
+            fn_output_signature=tf.TensorSpec([], tf.string),
+        )
+        return {"png_bytes": png}
+
+    seed_spec = [
+        tf.TensorSpec([], tf.int64, name="seed"),
+        tf.TensorSpec([], tf.int32, name="num_samples"),
+    ]
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint(
+        "serving_default",
+        serving_default,
+        input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="latents")
+        ],
+    )
+    archive.add_endpoint(
+        "generate_uint8", generate_uint8, input_signature=seed_spec
+    )
+    archive.add_endpoint(
+        "generate_png", generate_png, input_signature=seed_spec
+    )
+    return archive
+
+
+def export_saved_model(
+    generator,
+    base_dir: str,
+    model_name: str = "dcgan",
+    version: int | None = None,
+    overwrite: bool = False,
+    max_samples: int = 1024,
+    allow_untrained: bool = False,
+) -> str:
+    """Exports a generator as `base_dir/model_name/version/` for TF Serving.
+
+    Args:
+        generator: keras.Model. The generator to export; for a trained
+            `DCGAN` pass `gan.sampling_generator` (the EMA weights when the
+            model keeps them).
+        base_dir: str. The directory TF Serving's `--model_base_path` parent
+            points at; created if missing.
+        model_name: str. The model's name, a directory under `base_dir` and
+            the name clients request. Defaults to `"dcgan"`.
+        version: int or None. The version number, an int >= 1. None takes
+            the next free number (one above the highest present, or 1).
+            Defaults to None.
+        overwrite: bool. Replace `version` if it exists. Without it, an
+            existing version is an error. Defaults to False.
+        max_samples: int. The largest `num_samples` the seed-driven
+            signatures accept. Defaults to 1024.
+        allow_untrained: bool. Export a generator whose batch norm was never
+            trained (for tests and demos). Defaults to False.
+
+    Returns:
+        The path of the written version directory.
+
+    Example:
+    >>> gan = keras_dcgan.workdir.load_gan("runs/demo")  # doctest: +SKIP
+    >>> export_saved_model(gan.sampling_generator, "runs/demo/serving")
+    'runs/demo/serving/dcgan/1'
+    """
+    check_generator(generator, allow_untrained=allow_untrained)
+    if not isinstance(model_name, str) or not re.fullmatch(
+        r"[A-Za-z0-9][A-Za-z0-9_.-]*", model_name
+    ):
+        raise ValueError(
+            f"`model_name` must be a non-empty name of letters, digits, '_', "
+            f"'.' or '-' (it becomes a directory and a URL part); received "
+            f"{model_name!r}."
+        )
+    for path in (base_dir, os.path.join(base_dir, model_name)):
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise FileExistsError(
+                f"{path!r} is a file; the SavedModel layout needs a directory "
+                "there (BASE/NAME/VERSION)."
+            )
+    model_dir = os.path.join(base_dir, model_name)
+    if version is None:
+        version = next_version(model_dir)
+    elif isinstance(version, bool) or not isinstance(version, int):
+        raise TypeError(
+            f"`version` must be an int >= 1 or None; received {version!r}."
+        )
+    elif version < 1:
+        raise ValueError(f"`version` must be >= 1; received {version}.")
+    final = os.path.join(model_dir, str(version))
+    if os.path.lexists(final) and not overwrite:
+        raise FileExistsError(
+            f"Version {version} already exists at {final!r}; choose another "
+            "version, leave it unset for the next free one "
+            f"({next_version(model_dir)}), or pass overwrite=True."
+        )
+    if os.path.lexists(final) and not os.path.isdir(final):
+        raise FileExistsError(
+            f"{final!r} is a file, not a SavedModel version directory."
+        )
+
+    archive = build_export_archive(generator, max_samples=max_samples)
+    os.makedirs(model_dir, exist_ok=True)
+    # A dot name that is not an integer: TF Serving ignores it while it is
+    # being written, and the rename below makes the version appear whole.
+    staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_dir)
+    # mkdtemp makes the directory private (0700); a server running as
+    # another user must be able to read the version.
+    os.chmod(staging, 0o755)
+    try:
+        archive.write_out(staging, verbose=False)
+        if os.path.isdir(final):
+            # Directories cannot be replaced in one rename: move the old
+            # version aside first, then delete it once the new one is in.
+            retired = tempfile.mkdtemp(prefix=f".{version}-old-", dir=model_dir)
+            os.rename(final, os.path.join(retired, "saved_model"))
+            os.rename(staging, final)
+            shutil.rmtree(retired)
+        else:
+            os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final

@@ -1,0 +1,299 @@
+"""Exports a generator to TFLite (LiteRT) for phones and edge devices.
+
+The model takes the noise as input, `latents` float32 `[batch,
+latent_dim]`, and returns `images` `[batch, height, width, channels]`:
+float32 in [-1, 1], or uint8 in [0, 255] with `output_uint8=True`. The app
+draws the noise itself (random ops would need the Flex delegate, which
+neither the mobile builds of LiteRT nor its Python interpreter include by
+default), so every exported model uses builtin ops only, which is checked.
+
+Quantization:
+
+- `"none"`: float32 weights and math.
+- `"float16"`: float16 weights, about half the size; float math.
+- `"dynamic_range"`: int8 weights, float activations.
+- `"int8"`: int8 weights and activations, calibrated on latent draws from
+  the standard normal prior the generator was trained on; the input and the
+  output stay float32 (or uint8 with `output_uint8`).
+
+A fixed `batch_size` gives static shapes, which the GPU delegate needs; the
+default dynamic batch runs at any batch size on the CPU.
+"""
+
+import os
+import shutil
+import tempfile
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_dcgan.export.base import check_generator
+from keras_dcgan.export.base import images_to_uint8
+
+QUANTIZATIONS = ("none", "float16", "dynamic_range", "int8")
+
+
+def convert_tflite(
+    generator,
+    quantization: str = "none",
+    output_uint8: bool = False,
+    batch_size: int | None = None,
+    calibration_samples: int = 256,
+    seed: int = 0,
+    allow_untrained: bool = False,
+) -> bytes:
+    """Converts a generator to a TFLite flatbuffer of builtin ops only.
+
+    Args:
+        generator: keras.Model. The generator to convert; for a trained
+            `DCGAN` pass `gan.sampling_generator`.
+        quantization: str. `"none"`, `"float16"`, `"dynamic_range"` or
+            `"int8"` (see the module docstring). Defaults to `"none"`.
+        output_uint8: bool. Output uint8 images in [0, 255] instead of float
+            in [-1, 1]. Defaults to False.
+        batch_size: int or None. A fixed batch size (static shapes, for the
+            GPU delegate); None keeps the batch dynamic. Defaults to None.
+        calibration_samples: int. Latent draws that calibrate the int8
+            activation ranges; only used by `"int8"`. Defaults to 256.
+        seed: int. Seed of the calibration draws. Defaults to 0.
+        allow_untrained: bool. Convert a generator whose batch norm was never
+            trained. Defaults to False.
+
+    Returns:
+        The model as `bytes`.
+
+    Example:
+    >>> gan = keras_dcgan.workdir.load_gan("runs/demo")  # doctest: +SKIP
+    >>> content = convert_tflite(gan.sampling_generator, "float16")
+    """
+    latent_dim = check_generator(generator, allow_untrained=allow_untrained)
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(
+            f"Unknown quantization {quantization!r}; expected one of "
+            f"{list(QUANTIZATIONS)}."
+        )
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"`batch_size` must be an int >= 1 or None (dynamic); received "
+            f"{batch_size!r}."
+        )
+    if quantization == "int8" and (
+        not isinstance(calibration_samples, int) or calibration_samples < 1
+    ):
+        raise ValueError(
+            "`calibration_samples` must be an int >= 1; received "
+            f"{calibration_samples!r}."
+        )
+
+    def serving_default(latents):
+        images = generator(latents, training=False)
+        if output_uint8:
+            images = images_to_uint8(images)
+        return {"images": images}
+
+    # The converter freezes variables only on the SavedModel path (a
+    # concrete function keeps them as uninitialized resource variables), so
+    # go through a temporary SavedModel, as `model.export` does.
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint(
+        "serving_default",
+        serving_default,
+        input_signature=[
+            tf.TensorSpec([batch_size, latent_dim], tf.float32, name="latents")
+        ],
+    )
+    staging = tempfile.mkdtemp(prefix="keras_dcgan_tflite_")
+    try:
+        archive.write_out(staging, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(staging)
+        # Builtins only: conversion fails instead of silently adding Flex.
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if quantization == "float16":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        elif quantization == "dynamic_range":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        elif quantization == "int8":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_ops = [
+                tf.lite.OpsSet.TFLITE_BUILTINS_INT8
+            ]
+            converter.representative_dataset = _calibration_data(
+                latent_dim, batch_size or 1, calibration_samples, seed
+            )
+        content = converter.convert()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    check_builtin_ops(content)
+    return content
+
+
+def _calibration_data(latent_dim, batch_size, num_samples, seed):
+    """Latent batches from the prior, for int8 activation ranges."""
+    rng = np.random.default_rng(seed)
+    num_batches = -(-num_samples // batch_size)
+
+    def batches():
+        for _ in range(num_batches):
+            yield [rng.standard_normal((batch_size, latent_dim), np.float32)]
+
+    return batches
+
+
+def tflite_op_names(content: bytes) -> list[str]:
+    """The operator names of a TFLite flatbuffer, sorted.
+
+    Builtin operators have their enum name (`"CONV_2D"`); custom operators,
+    including Flex ones (`"FlexStatelessRandomNormalV2"`), their custom code.
+
+    Args:
+        content: bytes. A `.tflite` model.
+
+    Returns:
+        A sorted list of distinct names.
+
+    Example:
+    >>> names = tflite_op_names(convert_tflite(generator))  # doctest: +SKIP
+    >>> "TRANSPOSE_CONV" in names  # doctest: +SKIP
+    True
+    """
+    # TensorFlow's generated flatbuffer bindings of the TFLite schema: the
+    # converter already depends on them, and they read the op list without
+    # instantiating an interpreter (which would fail on Flex ops).
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.python import schema_util
+
+    model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    builtin_names = {
+        value: name
+        for name, value in vars(schema.BuiltinOperator).items()
+        if not name.startswith("_")
+    }
+    names = set()
+    for opcode in model.operatorCodes:
+        code = schema_util.get_builtin_code_from_operator_code(opcode)
+        if code == schema.BuiltinOperator.CUSTOM:
+            names.add(opcode.customCode.decode())
+        else:
+            names.add(builtin_names[code])
+    return sorted(names)
+
+
+def check_builtin_ops(content: bytes) -> None:
+    """Raises if a TFLite model has Flex or other custom operators.
+
+    Args:
+        content: bytes. A `.tflite` model.
+
+    Example:
+    >>> check_builtin_ops(convert_tflite(generator))  # doctest: +SKIP
+    """
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    custom = sorted(
+        opcode.customCode.decode()
+        for opcode in model.operatorCodes
+        if opcode.customCode
+    )
+    if custom:
+        raise ValueError(
+            f"The TFLite model has non-builtin operators {custom}; mobile "
+            "runtimes without the Flex delegate cannot run it."
+        )
+
+
+def export_tflite(generator, path: str, **kwargs) -> str:
+    """Converts a generator to TFLite and writes it atomically to `path`.
+
+    Args:
+        generator: keras.Model. The generator; for a trained `DCGAN` pass
+            `gan.sampling_generator`.
+        path: str. The `.tflite` file to write; an existing file is
+            replaced, a directory is an error. Parent directories are
+            created.
+        **kwargs: Arguments of `convert_tflite`: `quantization`,
+            `output_uint8`, `batch_size`, `calibration_samples`, `seed`,
+            `allow_untrained`.
+
+    Returns:
+        `path`.
+
+    Example:
+    >>> gan = keras_dcgan.workdir.load_gan("runs/demo")  # doctest: +SKIP
+    >>> export_tflite(gan.sampling_generator, "gen.tflite", quantization="int8")
+    'gen.tflite'
+    """
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"{path!r} is a directory; pass the path of a .tflite file."
+        )
+    content = convert_tflite(generator, **kwargs)
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    partial = path + ".partial"
+    with open(partial, "wb") as f:
+        f.write(content)
+    os.replace(partial, path)
+    return path
+
+
+class TFLiteGenerator:
+    """Runs an exported TFLite generator with LiteRT's Python interpreter.
+
+    Args:
+        model: str or bytes. A `.tflite` path or the model's content.
+        num_threads: int or None. CPU threads; None lets LiteRT choose.
+            Defaults to None.
+
+    Example:
+    >>> runner = TFLiteGenerator("generator.tflite")  # doctest: +SKIP
+    >>> images = runner(np.zeros((4, runner.latent_dim), "float32"))
+    """
+
+    def __init__(self, model, num_threads=None):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as error:
+            raise ImportError(
+                "Running TFLite models needs LiteRT: "
+                "`pip install keras-dcgan[litert]` (or `ai-edge-litert`)."
+            ) from error
+        if isinstance(model, bytes):
+            self.interpreter = Interpreter(
+                model_content=model, num_threads=num_threads
+            )
+        else:
+            self.interpreter = Interpreter(
+                model_path=model, num_threads=num_threads
+            )
+        self.runner = self.interpreter.get_signature_runner("serving_default")
+        latents = self.runner.get_input_details()["latents"]
+        images = self.runner.get_output_details()["images"]
+        # shape_signature keeps -1 for a dynamic batch.
+        batch = int(latents["shape_signature"][0])
+        self.batch_size = None if batch == -1 else batch
+        self.latent_dim = int(latents["shape"][1])
+        self.image_shape = tuple(int(d) for d in images["shape"][1:])
+        self.output_dtype = np.dtype(images["dtype"])
+
+    def __call__(self, latents):
+        """Generates images from a `(batch, latent_dim)` float32 array."""
+        latents = np.asarray(latents, dtype=np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Expected latents of shape (batch, {self.latent_dim}); "
+                f"received {latents.shape}."
+            )
+        if self.batch_size is not None and latents.shape[0] != self.batch_size:
+            raise ValueError(
+                f"This model has a fixed batch of {self.batch_size}; received "
+                f"{latents.shape[0]} latents."
+            )
+        return self.runner(latents=latents)["images"]
