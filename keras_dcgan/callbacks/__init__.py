@@ -1,0 +1,28 @@
+"""Keras callbacks for GAN training, usable in any `DCGAN.fit`.
+
+- `SampleGrid`: a fixed-noise sample grid per epoch (or every N steps) as
+  PNG, and an animated GIF of them at the end.
+- `GANTensorBoard`: losses, discriminator outputs, learning rates and the
+  sample grid for TensorBoard.
+- `WorkdirCheckpoint`: atomic checkpoints in a workdir that resume exactly.
+- `NonFiniteGuard`: stops with a clear error when a loss becomes NaN or inf.
+- `TrainingCurve`: per-step metrics (and a CSV) plotted as a PNG at the end.
+"""
+
+from keras_dcgan.callbacks.checkpoint import WorkdirCheckpoint
+from keras_dcgan.callbacks.non_finite import NonFiniteGuard
+from keras_dcgan.callbacks.non_finite import NonFiniteLossError
+from keras_dcgan.callbacks.sample_grid import SampleGrid
+from keras_dcgan.callbacks.tensorboard import GANTensorBoard
+from keras_dcgan.callbacks.training_curve import TrainingCurve
+from keras_dcgan.callbacks.training_curve import plot_training_curve
+
+__all__ = [
+    "GANTensorBoard",
+    "NonFiniteGuard",
+    "NonFiniteLossError",
+    "SampleGrid",
+    "TrainingCurve",
+    "WorkdirCheckpoint",
+    "plot_training_curve",
+]

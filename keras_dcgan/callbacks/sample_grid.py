@@ -1,0 +1,130 @@
+"""A fixed-noise sample grid saved during training, and a GIF of them."""
+
+import glob
+import os
+
+import keras
+import numpy as np
+from PIL import Image
+
+from keras_dcgan import images as images_lib
+from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.callbacks._steps import global_step
+from keras_dcgan.dcgan import sample_latents
+
+
+def sampling_generator(model):
+    """The generator to draw pictures with: the EMA copy when there is one."""
+    generator = getattr(model, "sampling_generator", None)
+    return generator if generator is not None else model.generator
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves a grid of samples from fixed latents as training goes on.
+
+    The same latents every time show how the generator learns: each grid is
+    written to `directory/step-NNNNNNNN.png` at the end of every epoch (or
+    every `every_n_steps` steps), and at the end of training all grids in
+    `directory` become an animated GIF. Works with any model that has a
+    `generator` (and uses its `sampling_generator`, the EMA copy, if set),
+    such as a `DCGAN`.
+
+    Args:
+        directory: str. Folder of the PNG grids; created when needed.
+        num_samples: int. Images per grid. Defaults to 64.
+        seed: int. Seed of the fixed latents. Defaults to 0.
+        every_n_steps: int or None. Save every this many steps; None saves
+            at the end of each epoch. Defaults to None.
+        gif_path: str or None. Where to write the animated GIF of all grids
+            in `directory` at the end of training; None writes none.
+            Defaults to None.
+        frame_ms: int. GIF frame duration in milliseconds. Defaults to 250.
+
+    Example:
+    >>> gan = DCGAN.from_preset("mnist")  # doctest: +SKIP
+    >>> gan.compile()  # doctest: +SKIP
+    >>> gan.fit(images, epochs=5, callbacks=[
+    ...     SampleGrid("run/samples", gif_path="run/training.gif")
+    ... ])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        directory,
+        num_samples=64,
+        seed=0,
+        every_n_steps=None,
+        gif_path=None,
+        frame_ms=250,
+    ):
+        super().__init__()
+        check_positive_int("num_samples", num_samples)
+        if every_n_steps is not None:
+            check_positive_int("every_n_steps", every_n_steps)
+        check_positive_int("frame_ms", frame_ms)
+        self.directory = directory
+        self.num_samples = num_samples
+        self.seed = seed
+        self.every_n_steps = every_n_steps
+        self.gif_path = gif_path
+        self.frame_ms = frame_ms
+        self.last_path = None
+        self._latents = None
+
+    def on_train_begin(self, logs=None):
+        generator = sampling_generator(self.model)
+        latent_dim = int(generator.inputs[0].shape[-1])
+        self._latents = sample_latents(self.num_samples, latent_dim, self.seed)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.every_n_steps is not None:
+            step = global_step(self.model)
+            if step % self.every_n_steps == 0:
+                self.save(step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.every_n_steps is None:
+            self.save(global_step(self.model))
+
+    def on_train_end(self, logs=None):
+        if self.gif_path is not None:
+            self.write_gif()
+
+    def grid(self) -> np.ndarray:
+        """The current grid of samples from the fixed latents, uint8 HWC."""
+        generator = sampling_generator(self.model)
+        images = generator(self._latents, training=False)
+        return images_lib.make_grid(keras.ops.convert_to_numpy(images))
+
+    def save(self, step: int) -> str:
+        """Writes the current grid as `directory/step-NNNNNNNN.png`.
+
+        Args:
+            step: int. The global step, used in the file name.
+
+        Returns:
+            The path written.
+        """
+        path = os.path.join(self.directory, f"step-{step:08d}.png")
+        self.last_path = images_lib.save_png(self.grid(), path)
+        return path
+
+    def write_gif(self) -> str | None:
+        """Writes all grids in `directory`, in step order, as the GIF.
+
+        Returns:
+            The GIF path, or None when there is no grid yet.
+        """
+        paths = sorted(glob.glob(os.path.join(self.directory, "step-*.png")))
+        if not paths:
+            return None
+        frames = []
+        for path in paths:
+            with Image.open(path) as image:
+                frames.append(np.asarray(image))
+        # A resumed run may have changed `num_samples`; animate the grids of
+        # the current size.
+        frames = [frame for frame in frames if frame.shape == frames[-1].shape]
+        return images_lib.save_gif(
+            frames, self.gif_path, duration_ms=self.frame_ms
+        )

@@ -1,0 +1,186 @@
+"""A plot of the losses over training steps, with a CSV of the values."""
+
+import csv
+import os
+
+import keras
+import numpy as np
+
+from keras_dcgan.callbacks._steps import StepMeans
+from keras_dcgan.callbacks._steps import global_step
+
+
+def _smooth(values: np.ndarray, weight: float) -> np.ndarray:
+    """Exponential moving average, as TensorBoard's smoothing slider."""
+    smoothed = np.empty_like(values)
+    average = values[0]
+    for index, value in enumerate(values):
+        if np.isfinite(value):
+            average = weight * average + (1.0 - weight) * value
+        smoothed[index] = average
+    return smoothed
+
+
+def plot_training_curve(history: list[dict], path: str, smoothing=0.9) -> str:
+    """Plots losses and discriminator outputs over steps as a PNG.
+
+    Args:
+        history: list of dict. One row per step with a `step` and metric
+            values, such as `TrainingCurve.history`.
+        path: str. The `.png` to write.
+        smoothing: float. Weight of the moving average drawn over the raw
+            values, in [0, 1). Defaults to 0.9.
+
+    Returns:
+        `path`.
+    """
+    # The object-oriented API leaves pyplot's global state alone.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not history:
+        raise ValueError("`history` is empty; there is nothing to plot.")
+    steps = np.array([row["step"] for row in history], dtype=np.float64)
+    names = [name for name in history[0] if name not in ("step", "epoch")]
+    panels = [
+        ("loss", [name for name in names if "loss" in name]),
+        ("discriminator output", [name for name in names if "prob" in name]),
+    ]
+    panels = [(title, names) for title, names in panels if names]
+    figure = Figure(figsize=(8, 3 * len(panels)), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (title, panel_names) in zip(axes, panels, strict=True):
+        for name in panel_names:
+            values = np.array(
+                [row.get(name, np.nan) for row in history], dtype=np.float64
+            )
+            (line,) = ax.plot(steps, values, alpha=0.25, linewidth=0.8)
+            ax.plot(
+                steps,
+                _smooth(values, smoothing),
+                color=line.get_color(),
+                label=name,
+            )
+        ax.set_ylabel(title)
+        ax.legend(loc="upper right")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("step")
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    figure.savefig(path + ".partial", format="png", dpi=100)
+    os.replace(path + ".partial", path)
+    return path
+
+
+class TrainingCurve(keras.callbacks.Callback):
+    """Records metrics every step and plots them at the end of training.
+
+    Keras logs running means over the epoch; this callback recovers each
+    step's own values (`history`, one dict per step with `step` and `epoch`)
+    and at the end of training plots losses and discriminator outputs over
+    steps to `path`. With `csv_path`, rows are also appended to a CSV as
+    they come; a later fit that resumes from step `s` (the model's optimizer
+    step count) keeps the CSV's rows up to `s` and drops later ones (those
+    steps are about to be redone), so the plot covers the whole run.
+
+    Args:
+        path: str. The PNG to write at the end of training.
+        csv_path: str or None. A CSV file of all rows. Defaults to None.
+        smoothing: float. Weight of the moving average drawn over the raw
+            values, in [0, 1). Defaults to 0.9.
+
+    Example:
+    >>> curve = TrainingCurve("run/curve.png")  # doctest: +SKIP
+    >>> gan.fit(data, epochs=3, callbacks=[curve])  # doctest: +SKIP
+    >>> curve.history[-1]["g_loss"]  # doctest: +SKIP
+    """
+
+    def __init__(self, path, csv_path=None, smoothing=0.9):
+        super().__init__()
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(
+                f"`smoothing` must be in [0, 1); received {smoothing!r}."
+            )
+        self.path = path
+        self.csv_path = csv_path
+        self.smoothing = smoothing
+        self.history = []
+        self._means = StepMeans()
+        self._epoch = 0
+        self._file = None
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        start = global_step(self.model)
+        self.history = [row for row in self.history if row["step"] <= start]
+        if self.csv_path is not None:
+            self.history = [
+                row for row in _read_csv(self.csv_path) if row["step"] <= start
+            ]
+            _write_csv(self.csv_path, self.history)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._means.reset()
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        values = self._means.update(batch, logs)
+        if not values:
+            return
+        row = {"step": global_step(self.model), "epoch": self._epoch, **values}
+        self.history.append(row)
+        if self.csv_path is not None:
+            self._append(row)
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+            self._file = self._writer = None
+        if self.history:
+            plot_training_curve(self.history, self.path, self.smoothing)
+
+    def _append(self, row: dict) -> None:
+        if self._file is None:
+            new = not os.path.exists(self.csv_path)
+            fields = list(row) if new else _csv_fields(self.csv_path)
+            self._file = open(self.csv_path, "a", newline="")  # noqa: SIM115
+            self._writer = csv.DictWriter(
+                self._file, fields, extrasaction="ignore"
+            )
+            if new:
+                self._writer.writeheader()
+        self._writer.writerow(row)
+        # A killed process keeps the rows of every step it finished.
+        self._file.flush()
+
+
+def _csv_fields(path: str) -> list[str]:
+    with open(path, newline="") as f:
+        return next(csv.reader(f), [])
+
+
+def _read_csv(path: str) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        rows = []
+        for row in csv.DictReader(f):
+            parsed = {name: float(value) for name, value in row.items()}
+            parsed["step"] = int(parsed["step"])
+            parsed["epoch"] = int(parsed["epoch"])
+            rows.append(parsed)
+        return rows
+
+
+def _write_csv(path: str, rows: list[dict]) -> None:
+    if not rows:
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    with open(path + ".partial", "w", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(path + ".partial", path)

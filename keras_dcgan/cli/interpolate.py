@@ -1,0 +1,52 @@
+"""`keras-dcgan interpolate`: latent-space walks as a PNG grid or a GIF.
+
+    keras-dcgan interpolate --workdir=runs/mnist --out=walk.png
+    keras-dcgan interpolate --workdir=runs/mnist --out=walk.gif --num_walks=16
+
+Walks follow great circles (spherical interpolation) between random
+latents. A `.png` has one walk from a start to an end point per row; a
+`.gif` loops every walk through `--num_points` points and shows the walks
+side by side. The library call is `keras_dcgan.sampling.write_interpolation`.
+"""
+
+from absl import app
+from absl import flags
+
+from keras_dcgan import sampling
+from keras_dcgan.workdir import load_gan
+
+flags.DEFINE_string(
+    "workdir", None, "Training workdir (its newest checkpoint) or .keras file."
+)
+flags.DEFINE_string("out", None, "Output: FILE.png (grid) or FILE.gif.")
+flags.DEFINE_integer("num_walks", 8, "Independent walks.", lower_bound=1)
+flags.DEFINE_integer(
+    "steps", 10, "Images per segment (per row of a PNG).", lower_bound=2
+)
+flags.DEFINE_integer(
+    "num_points", 4, "Random points each GIF walk loops through.", lower_bound=2
+)
+flags.DEFINE_integer("seed", None, "Seed of the random points.")
+flags.DEFINE_integer(
+    "frame_ms", 80, "GIF frame duration in milliseconds.", lower_bound=1
+)
+flags.mark_flags_as_required(["workdir", "out"])
+
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    """Writes the walks the flags ask for."""
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    out = sampling.write_interpolation(
+        load_gan(FLAGS.workdir),
+        FLAGS.out,
+        num_walks=FLAGS.num_walks,
+        steps=FLAGS.steps,
+        num_points=FLAGS.num_points,
+        seed=FLAGS.seed,
+        frame_ms=FLAGS.frame_ms,
+    )
+    print(f"Wrote latent walks to {out}")
+    return 0

@@ -1,0 +1,96 @@
+"""`keras-dcgan train`: train a DCGAN into a workdir, resuming it if there.
+
+    keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=runs/mnist
+    keras-dcgan train --preset=cifar10 --workdir=runs/c10 --loss=hinge
+    keras-dcgan train --workdir=runs/faces --dataset=faces/ --image_size=64
+
+Flags: `--preset` picks a `TrainConfig` preset; every other setting flag
+(one per field of `TrainConfig` and `NetworkConfig`) overrides it when given.
+Run the same command again after a stop or a kill to resume, with a larger
+`--epochs` to train longer. The library call is
+`keras_dcgan.training.train`.
+"""
+
+from absl import app
+from absl import flags
+
+from keras_dcgan import training
+from keras_dcgan.blocks import ACTIVATIONS
+from keras_dcgan.blocks import DOWNSAMPLING_MODES
+from keras_dcgan.blocks import NORMALIZATIONS
+from keras_dcgan.blocks import UPSAMPLING_MODES
+from keras_dcgan.callbacks import NonFiniteLossError
+from keras_dcgan.cli import _dataclass_flags
+from keras_dcgan.losses import LOSSES
+from keras_dcgan.presets import NetworkConfig
+from keras_dcgan.training.config import TRAIN_PRESETS
+from keras_dcgan.training.config import TrainConfig
+from keras_dcgan.training.config import get_train_config
+
+flags.DEFINE_string(
+    "workdir", None, "Work directory of the run: config, checkpoints, samples."
+)
+flags.DEFINE_enum(
+    "preset",
+    None,
+    list(TRAIN_PRESETS),
+    "Settings for a common dataset; the other flags override them. Default: "
+    "the paper's 64x64 RGB recipe.",
+)
+flags.DEFINE_bool(
+    "overwrite",
+    False,
+    "Delete the run already in --workdir (its config, checkpoints, samples "
+    "and logs) and start again.",
+)
+flags.DEFINE_integer(
+    "verbose", 1, "0: quiet; 1: progress bar with ETA; 2: one line per epoch."
+)
+TRAIN_FLAGS = _dataclass_flags.define_flags(
+    TrainConfig,
+    __name__,
+    exclude=("preset", "network"),
+    choices={"loss": LOSSES},
+)
+NETWORK_FLAGS = _dataclass_flags.define_flags(
+    NetworkConfig,
+    __name__,
+    choices={
+        "upsampling": UPSAMPLING_MODES,
+        "downsampling": DOWNSAMPLING_MODES,
+        "generator_activation": ACTIVATIONS,
+        "discriminator_activation": ACTIVATIONS,
+        "generator_normalization": NORMALIZATIONS,
+        "discriminator_normalization": NORMALIZATIONS,
+    },
+)
+flags.mark_flag_as_required("workdir")
+
+FLAGS = flags.FLAGS
+
+
+def config_from_flags() -> TrainConfig:
+    """The `TrainConfig` the command line asks for."""
+    return get_train_config(
+        FLAGS.preset,
+        network=_dataclass_flags.given(NETWORK_FLAGS),
+        **_dataclass_flags.given(TRAIN_FLAGS),
+    )
+
+
+def main(argv):
+    """Trains as the flags say."""
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    config = config_from_flags()
+    try:
+        training.train(
+            config,
+            FLAGS.workdir,
+            overwrite=FLAGS.overwrite,
+            verbose=FLAGS.verbose,
+        )
+    except NonFiniteLossError as error:
+        print(f"keras-dcgan train: {error}", flush=True)
+        return 1
+    return 0

@@ -1,0 +1,225 @@
+"""Image files from generated batches: uint8 conversion, grids, PNG and GIF.
+
+Generators output float images in [-1, 1], NHWC. These helpers turn a batch
+into what a person looks at: one grid image, a folder of PNGs, a uint8 array
+or an animated GIF. Pillow does the encoding.
+"""
+
+import math
+import os
+
+import numpy as np
+from PIL import Image
+
+
+def to_uint8(images) -> np.ndarray:
+    """Converts images in [-1, 1] to uint8 in [0, 255].
+
+    Values outside [-1, 1] are clipped and NaN becomes 0 (black, so a
+    diverged generator shows as such); `x` maps to `round((x + 1) * 127.5)`.
+
+    Args:
+        images: array-like. Float images in [-1, 1], any shape.
+
+    Returns:
+        A uint8 numpy array of the same shape.
+
+    Example:
+    >>> to_uint8(np.array([-1.0, 0.0, 1.0])).tolist()
+    [0, 128, 255]
+    """
+    images = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=-1.0)
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def _check_batch(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(
+            "Expected a batch of images of shape (batch, height, width, "
+            f"channels) with 1 or 3 channels; received shape {images.shape}."
+        )
+    if images.shape[0] == 0:
+        raise ValueError(
+            "Expected at least one image; received an empty batch."
+        )
+    return images
+
+
+def make_grid(
+    images, columns: int | None = None, padding: int = 2, pad_value: int = 0
+) -> np.ndarray:
+    """Tiles a batch of images into one grid image.
+
+    Args:
+        images: array-like. A batch `(n, height, width, channels)`, uint8 or
+            float in [-1, 1] (converted with `to_uint8`).
+        columns: int or None. Images per row; None makes the grid as square
+            as possible (`ceil(sqrt(n))`). Defaults to None.
+        padding: int. Pixels between images and around the grid. Defaults
+            to 2.
+        pad_value: int. Gray level of the padding, 0 to 255. Defaults to 0.
+
+    Returns:
+        A uint8 array `(rows * (height + padding) + padding,
+        columns * (width + padding) + padding, channels)`; empty cells of the
+        last row are filled with `pad_value`.
+
+    Example:
+    >>> make_grid(np.zeros((6, 4, 4, 1)), columns=3, padding=1).shape
+    (11, 16, 1)
+    """
+    images = _check_batch(images)
+    if images.dtype != np.uint8:
+        images = to_uint8(images)
+    count, height, width, channels = images.shape
+    if columns is None:
+        columns = math.ceil(math.sqrt(count))
+    if columns < 1:
+        raise ValueError(f"`columns` must be >= 1; received {columns!r}.")
+    if padding < 0:
+        raise ValueError(f"`padding` must be >= 0; received {padding!r}.")
+    rows = math.ceil(count / columns)
+    grid = np.full(
+        (
+            rows * (height + padding) + padding,
+            columns * (width + padding) + padding,
+            channels,
+        ),
+        pad_value,
+        dtype=np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top = padding + row * (height + padding)
+        left = padding + column * (width + padding)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def _pil_image(image: np.ndarray) -> Image.Image:
+    if image.dtype != np.uint8:
+        image = to_uint8(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    return Image.fromarray(image)
+
+
+def _make_parent(path: str) -> None:
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+
+
+def save_png(image, path: str) -> str:
+    """Writes one image `(height, width, channels)` as a PNG file.
+
+    The file is written under a temporary name and renamed into place, so a
+    reader never sees half an image.
+
+    Args:
+        image: array-like. uint8, or float in [-1, 1].
+        path: str. The `.png` path; parent folders are created.
+
+    Returns:
+        `path`.
+
+    Example:
+    >>> save_png(make_grid(np.zeros((4, 8, 8, 1))), "/tmp/grid.png")
+    '/tmp/grid.png'
+    """
+    _make_parent(path)
+    partial = path + ".partial"
+    _pil_image(np.asarray(image)).save(partial, format="PNG")
+    os.replace(partial, path)
+    return path
+
+
+def save_gif(
+    frames, path: str, duration_ms: int = 100, loop: bool = True
+) -> str:
+    """Writes images as an animated GIF.
+
+    Args:
+        frames: sequence of arrays. Images `(height, width, channels)` of
+            one shape, uint8 or float in [-1, 1].
+        path: str. The `.gif` path; parent folders are created.
+        duration_ms: int. Display time of each frame in milliseconds.
+            Defaults to 100.
+        loop: bool. Whether the animation repeats forever. Defaults to True.
+
+    Returns:
+        `path`.
+
+    Example:
+    >>> frames = [np.full((8, 8, 1), v, np.uint8) for v in (0, 128, 255)]
+    >>> save_gif(frames, "/tmp/frames.gif")
+    '/tmp/frames.gif'
+    """
+    frames = [np.asarray(frame) for frame in frames]
+    if not frames:
+        raise ValueError("`frames` is empty; a GIF needs at least one frame.")
+    shapes = {frame.shape for frame in frames}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"All GIF frames must have one shape; received {sorted(shapes)}."
+        )
+    if duration_ms < 1:
+        raise ValueError(
+            f"`duration_ms` must be >= 1; received {duration_ms!r}."
+        )
+    images = [_pil_image(frame) for frame in frames]
+    _make_parent(path)
+    partial = path + ".partial"
+    options = {"loop": 0} if loop else {}
+    images[0].save(
+        partial,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=duration_ms,
+        **options,
+    )
+    os.replace(partial, path)
+    return path
+
+
+def save_images(images, out: str) -> str:
+    """Writes a batch of images in the format `out` names.
+
+    Args:
+        images: array-like. A batch `(n, height, width, channels)`, uint8 or
+            float in [-1, 1].
+        out: str. A path ending in `.png` (one grid image), in `/` (a folder
+            of `000000.png`, `000001.png`, ...) or in `.npy` (a uint8 NHWC
+            array).
+
+    Returns:
+        `out`.
+
+    Example:
+    >>> save_images(np.zeros((4, 8, 8, 1)), "/tmp/samples.npy")
+    '/tmp/samples.npy'
+    """
+    images = _check_batch(images)
+    if images.dtype != np.uint8:
+        images = to_uint8(images)
+    if out.endswith(("/", os.sep)):
+        os.makedirs(out, exist_ok=True)
+        for index, image in enumerate(images):
+            save_png(image, os.path.join(out, f"{index:06d}.png"))
+    elif out.lower().endswith(".png"):
+        save_png(make_grid(images), out)
+    elif out.lower().endswith(".npy"):
+        _make_parent(out)
+        # np.save appends ".npy" to names without it, so write a .npy name.
+        partial = out[: -len(".npy")] + ".partial.npy"
+        np.save(partial, images)
+        os.replace(partial, out)
+    else:
+        raise ValueError(
+            f"Cannot tell the output format of {out!r}: end it with '.png' "
+            "(a grid image), '/' (a folder of PNGs) or '.npy' (a uint8 "
+            "NHWC array)."
+        )
+    return out

@@ -1,0 +1,210 @@
+"""Pictures from a trained DCGAN: sample files and latent-space walks."""
+
+import numpy as np
+
+from keras_dcgan import images as images_lib
+from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.dcgan import sample_latents
+
+
+def slerp(start, end, t) -> np.ndarray:
+    """Spherical linear interpolation between latent vectors.
+
+    Points drawn from a high-dimensional normal lie near a sphere; walking
+    along the great circle keeps intermediate latents at a typical norm,
+    where a straight line would pass through unlikely low-norm latents.
+    Nearly parallel vectors fall back to linear interpolation.
+
+    Args:
+        start: array-like. Start vectors `(..., latent_dim)`.
+        end: array-like. End vectors, the same shape as `start`.
+        t: float or 1-D array-like. Positions in [0, 1]; 0 gives `start`,
+            1 gives `end`.
+
+    Returns:
+        A float32 array: `start.shape` for a scalar `t`, else
+        `start.shape[:-1] + (len(t), latent_dim)`.
+
+    Example:
+    >>> a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    >>> np.round(slerp(a, b, 0.5), 4).tolist()
+    [0.7071, 0.7071]
+
+    Reference:
+        Shoemake, "Animating rotation with quaternion curves", 1985; used
+        for GAN latents by White, "Sampling Generative Networks", 2016.
+        https://arxiv.org/abs/1609.04468
+    """
+    start = np.asarray(start, dtype=np.float64)
+    end = np.asarray(end, dtype=np.float64)
+    if start.shape != end.shape:
+        raise ValueError(
+            f"`start` and `end` must have one shape; received {start.shape} "
+            f"and {end.shape}."
+        )
+    scalar_t = np.ndim(t) == 0
+    t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+    if t.ndim != 1:
+        raise ValueError(
+            f"`t` must be a scalar or 1-D; received shape {t.shape}"
+        )
+    unit_start = start / np.linalg.norm(start, axis=-1, keepdims=True)
+    unit_end = end / np.linalg.norm(end, axis=-1, keepdims=True)
+    cos = np.clip(np.sum(unit_start * unit_end, axis=-1), -1.0, 1.0)
+    omega = np.arccos(cos)[..., None, None]
+    sin = np.sin(omega)
+    t = t[:, None]
+    start, end = start[..., None, :], end[..., None, :]
+    parallel = np.abs(sin) < 1e-6
+    safe_sin = np.where(parallel, 1.0, sin)
+    spherical = (
+        np.sin((1.0 - t) * omega) * start + np.sin(t * omega) * end
+    ) / safe_sin
+    linear = (1.0 - t) * start + t * end
+    result = np.where(parallel, linear, spherical).astype(np.float32)
+    return result[..., 0, :] if scalar_t else result
+
+
+def interpolation_latents(
+    num_walks: int,
+    steps: int,
+    latent_dim: int,
+    num_points: int = 2,
+    closed: bool = False,
+    seed: int | None = None,
+) -> np.ndarray:
+    """Latent walks along great circles through random points.
+
+    Args:
+        num_walks: int. Independent walks.
+        steps: int. Latents per segment between two consecutive points.
+        latent_dim: int. Size of each latent vector.
+        num_points: int. Random points each walk passes through, at least
+            2. Defaults to 2.
+        closed: bool. Whether each walk returns to its first point (a
+            seamless loop for an animation). An open walk includes its last
+            point; segments never repeat a shared point. Defaults to False.
+        seed: int or None. Seed of the points, drawn like
+            `DCGAN.generate`'s latents. Defaults to None.
+
+    Returns:
+        A float32 array `(num_walks, length, latent_dim)`, with `length`
+        `num_points * steps` when closed, else `(num_points - 1) * steps + 1`.
+
+    Example:
+    >>> interpolation_latents(3, steps=5, latent_dim=8, seed=0).shape
+    (3, 6, 8)
+    """
+    for name, value in (
+        ("num_walks", num_walks),
+        ("steps", steps),
+        ("latent_dim", latent_dim),
+    ):
+        check_positive_int(name, value)
+    if num_points < 2:
+        raise ValueError(f"`num_points` must be >= 2; received {num_points!r}.")
+    points = np.asarray(
+        sample_latents(num_walks * num_points, latent_dim, seed)
+    ).reshape(num_walks, num_points, latent_dim)
+    if closed:
+        points = np.concatenate([points, points[:, :1]], axis=1)
+    t = np.arange(steps) / steps
+    segments = [
+        slerp(points[:, i], points[:, i + 1], t)
+        for i in range(points.shape[1] - 1)
+    ]
+    if not closed:
+        segments.append(points[:, -1:].astype(np.float32))
+    return np.concatenate(segments, axis=1)
+
+
+def write_samples(
+    gan, out: str, num_samples: int = 64, seed: int | None = None
+) -> str:
+    """Generates images and writes them in the format `out` names.
+
+    Uses the EMA generator when the DCGAN keeps one.
+
+    Args:
+        gan: DCGAN. The trained model.
+        out: str. A `.png` path (one grid), a folder path ending in `/`
+            (one PNG per image) or a `.npy` path (a uint8 NHWC array).
+        num_samples: int. How many images. Defaults to 64.
+        seed: int or None. Seed of the latents; the same seed gives the same
+            images as `gan.generate(num_samples, seed=seed)`. Defaults to
+            None.
+
+    Returns:
+        `out`.
+
+    Example:
+    >>> gan = DCGAN.from_preset("mnist")  # doctest: +SKIP
+    >>> write_samples(gan, "samples.png", num_samples=16)  # doctest: +SKIP
+    """
+    return images_lib.save_images(gan.generate(num_samples, seed=seed), out)
+
+
+def write_interpolation(
+    gan,
+    out: str,
+    num_walks: int = 8,
+    steps: int = 10,
+    num_points: int = 4,
+    seed: int | None = None,
+    frame_ms: int = 80,
+) -> str:
+    """Writes latent-space walks as a grid PNG or an animated GIF.
+
+    A `.png` shows one walk between two random points per row, `steps`
+    images from start to end. A `.gif` loops each walk through `num_points`
+    random points and back; each frame shows all walks side by side.
+
+    Args:
+        gan: DCGAN. The trained model (its EMA generator when it has one).
+        out: str. A path ending in `.png` or `.gif`.
+        num_walks: int. Independent walks. Defaults to 8.
+        steps: int. Images per segment between two points (per row for a
+            PNG). Defaults to 10.
+        num_points: int. Points each GIF walk passes through. Defaults to 4.
+        seed: int or None. Seed of the points. Defaults to None.
+        frame_ms: int. GIF frame duration in milliseconds. Defaults to 80.
+
+    Returns:
+        `out`.
+
+    Example:
+    >>> write_interpolation(gan, "walk.gif", num_walks=4)  # doctest: +SKIP
+    """
+    is_gif = out.lower().endswith(".gif")
+    if not (is_gif or out.lower().endswith(".png")):
+        raise ValueError(
+            f"Cannot tell the output format of {out!r}: end it with '.png' "
+            "(a grid, one walk per row) or '.gif' (an animation)."
+        )
+    if is_gif:
+        latents = interpolation_latents(
+            num_walks, steps, gan.latent_dim, num_points, closed=True, seed=seed
+        )
+    else:
+        # Each row holds `steps` images including both end points.
+        check_positive_int("steps", steps)
+        if steps < 2:
+            raise ValueError(
+                f"A PNG walk needs `steps` >= 2 (start and end); received "
+                f"{steps!r}."
+            )
+        latents = interpolation_latents(
+            num_walks, steps - 1, gan.latent_dim, seed=seed
+        )
+    num_walks, length, latent_dim = latents.shape
+    images = gan.sampling_generator.predict(
+        latents.reshape(-1, latent_dim), batch_size=64, verbose=0
+    )
+    images = images.reshape((num_walks, length, *images.shape[1:]))
+    if not is_gif:
+        grid = images_lib.make_grid(
+            images.reshape((-1, *images.shape[2:])), columns=length
+        )
+        return images_lib.save_png(grid, out)
+    frames = [images_lib.make_grid(images[:, frame]) for frame in range(length)]
+    return images_lib.save_gif(frames, out, duration_ms=frame_ms)

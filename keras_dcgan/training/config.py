@@ -1,0 +1,306 @@
+"""Experiment settings: a documented default plus small per-dataset presets."""
+
+import dataclasses
+import json
+
+from keras_dcgan import losses
+from keras_dcgan import presets
+from keras_dcgan.blocks import check_positive_int
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run, written to `config.json`.
+
+    The defaults are the paper's recipe (Adam 2e-4, beta_1 0.5, batch 128)
+    on 64x64 RGB images; `TRAIN_PRESETS` override a few fields per dataset.
+
+    Attributes:
+        preset: str or None. The name of the preset this configuration
+            started from, recorded for people reading `config.json`.
+            Defaults to None.
+        network: NetworkConfig. The architecture of both networks. Defaults
+            to the paper's 64x64 networks.
+        dataset: str. The data source, anything `keras_dcgan.data.load`
+            accepts (`"mnist-sample"`, `"tfds:cifar10"`, a folder, ...).
+            Defaults to `"celeba"`.
+        data_dir: str or None. Where TensorFlow Datasets keeps prepared
+            data. Defaults to None (its default).
+        batch_size: int. Images per training step. Defaults to 128.
+        epochs: int. Passes over the data to train for in total; running
+            again with a larger value continues to the new total. Defaults
+            to 25.
+        steps_per_epoch: int or None. Steps per epoch; None is one full pass
+            over the data (`num_images // batch_size`), a smaller number uses
+            the first batches of each epoch's shuffle. Defaults to None.
+        shuffle_buffer: int. Images in the shuffle buffer; the order of each
+            epoch is a function of `seed` and the epoch. Defaults to 10000.
+        d_learning_rate: float. The discriminator's Adam learning rate.
+            Defaults to 2e-4.
+        g_learning_rate: float. The generator's Adam learning rate.
+            Defaults to 2e-4.
+        beta_1: float. Adam's beta_1 for both optimizers. Defaults to 0.5.
+        beta_2: float. Adam's beta_2 for both optimizers. Defaults to 0.999.
+        loss: str. The GAN loss, one of `keras_dcgan.losses.LOSSES`.
+            Defaults to `"non_saturating"`.
+        label_smoothing: float. One-sided label smoothing for the
+            cross-entropy losses. Defaults to 0.
+        gradient_penalty_weight: float. WGAN-GP weight, used by the
+            `"wasserstein"` loss only. Defaults to 10.
+        discriminator_steps: int. Discriminator updates per generator
+            update. Defaults to 1.
+        ema_decay: float or None. Decay of the generator's exponential
+            moving average used for samples and export; None turns it off.
+            Defaults to None.
+        seed: int. Seed of the initial weights, the data order and the
+            training noise. Defaults to 0.
+        deterministic: bool. Turn on TensorFlow op determinism, so runs
+            with the same seed end with identical weights (slower).
+            Defaults to False.
+        checkpoint_every_steps: int. Save a checkpoint every this many
+            steps, and at every epoch end. Defaults to 500.
+        keep_checkpoints: int. Newest checkpoints kept in the workdir.
+            Defaults to 3.
+        sample_every_steps: int or None. Save a sample grid every this many
+            steps; None saves one per epoch. Defaults to None.
+        num_samples: int. Images in each sample grid. Defaults to 64.
+        tensorboard: bool. Write TensorBoard logs to `WORKDIR/tensorboard`.
+            Defaults to True.
+
+    Example:
+    >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
+    >>> config.network.latent_dim, config.epochs
+    (8, 2)
+    """
+
+    preset: str | None = None
+    network: presets.NetworkConfig = dataclasses.field(
+        default_factory=presets.NetworkConfig
+    )
+    dataset: str = "celeba"
+    data_dir: str | None = None
+    batch_size: int = 128
+    epochs: int = 25
+    steps_per_epoch: int | None = None
+    shuffle_buffer: int = 10_000
+    d_learning_rate: float = 2e-4
+    g_learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    loss: str = "non_saturating"
+    label_smoothing: float = 0.0
+    gradient_penalty_weight: float = 10.0
+    discriminator_steps: int = 1
+    ema_decay: float | None = None
+    seed: int = 0
+    deterministic: bool = False
+    checkpoint_every_steps: int = 500
+    keep_checkpoints: int = 3
+    sample_every_steps: int | None = None
+    num_samples: int = 64
+    tensorboard: bool = True
+
+    def __post_init__(self):
+        for name in (
+            "batch_size",
+            "epochs",
+            "shuffle_buffer",
+            "discriminator_steps",
+            "checkpoint_every_steps",
+            "keep_checkpoints",
+            "num_samples",
+        ):
+            check_positive_int(name, getattr(self, name))
+        for name in ("steps_per_epoch", "sample_every_steps"):
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
+        for name in ("d_learning_rate", "g_learning_rate"):
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"`{name}` must be > 0; received {getattr(self, name)!r}."
+                )
+        for name in ("beta_1", "beta_2"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(
+                    f"`{name}` must be in [0, 1); received "
+                    f"{getattr(self, name)!r}."
+                )
+        losses.check_loss(self.loss, self.label_smoothing)
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(
+                "`ema_decay` must be in (0, 1) or None; received "
+                f"{self.ema_decay!r}."
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"`seed` must be an int; received {self.seed!r}.")
+        if not isinstance(self.network, presets.NetworkConfig):
+            raise ValueError(
+                "`network` must be a NetworkConfig; received "
+                f"{type(self.network).__name__}."
+            )
+
+    def replace(
+        self, network: dict | presets.NetworkConfig | None = None, **changes
+    ) -> "TrainConfig":
+        """A copy with some fields changed.
+
+        Args:
+            network: dict, NetworkConfig or None. `NetworkConfig` fields to
+                change, or a whole new `NetworkConfig`. Defaults to None.
+            **changes: `TrainConfig` fields to change.
+
+        Returns:
+            A new `TrainConfig`.
+
+        Example:
+        >>> TrainConfig().replace(epochs=3, network={"image_size": 32}).epochs
+        3
+        """
+        _check_fields(TrainConfig, changes, "training option")
+        if isinstance(network, presets.NetworkConfig):
+            changes["network"] = network
+        elif network:
+            _check_fields(presets.NetworkConfig, network, "network option")
+            changes["network"] = dataclasses.replace(self.network, **network)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """The configuration as plain JSON-serialisable values."""
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        """The configuration as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        """Rebuilds a configuration from `to_dict()` output.
+
+        Args:
+            values: dict. As written by `to_dict`.
+
+        Returns:
+            A `TrainConfig`.
+
+        Example:
+        >>> config = TrainConfig(epochs=3)
+        >>> TrainConfig.from_dict(config.to_dict()) == config
+        True
+        """
+        values = dict(values)
+        _check_fields(cls, values, "training option")
+        network = values.pop("network", {})
+        _check_fields(presets.NetworkConfig, network, "network option")
+        return cls(network=presets.NetworkConfig(**network), **values)
+
+    def incompatible_changes(self, other: "TrainConfig") -> list[str]:
+        """The differences that stop `other` from resuming this run.
+
+        A run may continue with a different value of the fields in
+        `RESUMABLE_FIELDS` (more epochs, other checkpoint or sample
+        intervals); every other field defines the run.
+
+        Args:
+            other: TrainConfig. The configuration asked for now.
+
+        Returns:
+            One line per differing field, `"name: old -> new"`; empty when
+            `other` can resume this run.
+        """
+        changes = []
+        mine, theirs = _flatten(self.to_dict()), _flatten(other.to_dict())
+        for name in mine:
+            if name not in RESUMABLE_FIELDS and mine[name] != theirs[name]:
+                changes.append(f"{name}: {mine[name]!r} -> {theirs[name]!r}")
+        return changes
+
+
+# Fields that do not change the trained weights, so a run may resume with a
+# new value.
+RESUMABLE_FIELDS = frozenset(
+    {
+        "epochs",
+        "data_dir",
+        "deterministic",
+        "checkpoint_every_steps",
+        "keep_checkpoints",
+        "sample_every_steps",
+        "num_samples",
+        "tensorboard",
+    }
+)
+
+
+def _flatten(values: dict, prefix: str = "") -> dict:
+    flat = {}
+    for name, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def _check_fields(cls, values: dict, kind: str) -> None:
+    fields = {field.name for field in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - fields)
+    if unknown:
+        raise ValueError(
+            f"Unknown {kind}(s) {unknown}; expected some of {sorted(fields)}."
+        )
+
+
+def _preset(name: str, dataset: str, **changes) -> TrainConfig:
+    return TrainConfig(
+        preset=name, network=presets.PRESETS[name], dataset=dataset, **changes
+    )
+
+
+TRAIN_PRESETS = {
+    # 10k to 60k small grayscale images: smaller batches give more updates
+    # per epoch, and the generator average (EMA) smooths the samples.
+    "mnist": _preset(
+        "mnist", "mnist", batch_size=64, epochs=10, ema_decay=0.999
+    ),
+    "fashion_mnist": _preset(
+        "fashion_mnist",
+        "fashion_mnist",
+        batch_size=64,
+        epochs=10,
+        ema_decay=0.999,
+    ),
+    # The paper's recipe as published.
+    "cifar10": _preset("cifar10", "cifar10", epochs=30),
+    "celeba64": _preset("celeba64", "celeba", epochs=10),
+}
+
+
+def get_train_config(
+    preset: str | None = None, network: dict | None = None, **overrides
+) -> TrainConfig:
+    """A preset (or the default) with some fields changed.
+
+    Args:
+        preset: str or None. A key of `TRAIN_PRESETS`, or None for the
+            default `TrainConfig()`. Defaults to None.
+        network: dict or None. `NetworkConfig` fields to change, such as
+            `{"image_size": 32}`. Defaults to None.
+        **overrides: `TrainConfig` fields to change, such as `epochs=5`.
+
+    Returns:
+        A `TrainConfig`.
+
+    Example:
+    >>> get_train_config("cifar10", loss="hinge").loss
+    'hinge'
+    """
+    if preset is None:
+        base = TrainConfig()
+    elif preset in TRAIN_PRESETS:
+        base = TRAIN_PRESETS[preset]
+    else:
+        raise ValueError(
+            f"Unknown preset {preset!r}; expected one of "
+            f"{sorted(TRAIN_PRESETS)}."
+        )
+    return base.replace(network=network, **overrides)

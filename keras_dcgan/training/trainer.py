@@ -1,0 +1,389 @@
+"""`train`: one call from a `TrainConfig` to a trained DCGAN in a workdir.
+
+What a resumed run restores, so that it continues exactly where the killed
+run's last checkpoint was:
+
+- both networks, the EMA generator and both optimizers (the `.keras` file);
+- the training-noise RNG state (`SeedGenerator` states, in the `.json`);
+- the global step (the generator optimizer's `iterations`), from which the
+  epoch and the position inside it follow (`divmod(step, steps_per_epoch)`);
+- the data position: each epoch's order is a pure function of the seed and
+  the epoch number (a seeded shuffle of the unshuffled data), so the resumed
+  run rebuilds that epoch's order and skips the batches already trained on.
+
+With `deterministic=True` (TensorFlow op determinism) a killed and resumed
+run therefore ends with the same weights as an uninterrupted one. The
+callbacks' files (sample grids, metrics CSV, TensorBoard events) are
+rewritten from the resumed step on.
+"""
+
+import contextlib
+import functools
+import os
+
+import keras
+import tensorflow as tf
+
+from keras_dcgan import callbacks as callbacks_lib
+from keras_dcgan import workdir as workdir_lib
+from keras_dcgan.dcgan import DCGAN
+from keras_dcgan.training.config import TrainConfig
+
+
+def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
+    """The training images of `config.dataset`, one at a time, in file order.
+
+    Args:
+        config: TrainConfig. Names the dataset, image size and channels.
+
+    Returns:
+        An unbatched `tf.data.Dataset` of float32 images in [-1, 1] (the
+        last `num_images % batch_size` images left out), and its length.
+    """
+    from keras_dcgan import data
+
+    batches = data.load(
+        config.dataset,
+        image_size=config.network.image_size,
+        channels=config.network.channels,
+        batch_size=config.batch_size,
+        shuffle=False,
+        data_dir=config.data_dir,
+    )
+    examples = batches.unbatch()
+    num_examples = data.describe(
+        config.dataset, data_dir=config.data_dir
+    ).num_examples
+    if num_examples is None:
+        return examples, count_examples(examples)
+    return examples, num_examples // config.batch_size * config.batch_size
+
+
+def count_examples(examples: tf.data.Dataset) -> int:
+    """The number of elements of a finite dataset (iterating when unknown).
+
+    Args:
+        examples: tf.data.Dataset. A finite dataset.
+
+    Returns:
+        The number of elements.
+    """
+    count = int(examples.cardinality())
+    if count == tf.data.INFINITE_CARDINALITY:
+        raise ValueError(
+            "The training data is infinite (a repeated dataset?); pass a "
+            "finite dataset, one epoch long."
+        )
+    if count == tf.data.UNKNOWN_CARDINALITY:
+        count = int(examples.reduce(0, lambda total, _: total + 1))
+    return count
+
+
+def epoch_batches(
+    examples: tf.data.Dataset,
+    config: TrainConfig,
+    steps_per_epoch: int,
+    first_epoch: int,
+    last_epoch: int,
+) -> tf.data.Dataset:
+    """The training batches of epochs `first_epoch` up to `last_epoch`.
+
+    The order of each epoch is a seeded shuffle of `examples` whose seed
+    depends only on `config.seed` and the epoch, so any epoch can be rebuilt
+    on its own, which is what makes a resumed run see the batches the
+    uninterrupted run would have seen.
+
+    Args:
+        examples: tf.data.Dataset. Unbatched images in a fixed order.
+        config: TrainConfig. Batch size, shuffle buffer and seed.
+        steps_per_epoch: int. Batches per epoch.
+        first_epoch: int. The first epoch (0-based).
+        last_epoch: int. The epoch after the last one.
+
+    Returns:
+        A `tf.data.Dataset` of `(batch_size, ...)` image batches.
+    """
+
+    def one_epoch(epoch: int) -> tf.data.Dataset:
+        return (
+            examples.shuffle(
+                config.shuffle_buffer,
+                seed=config.seed * 1_000_003 + epoch,
+                reshuffle_each_iteration=False,
+            )
+            .batch(config.batch_size, drop_remainder=True)
+            .take(steps_per_epoch)
+        )
+
+    # Python-int seeds per epoch: a tensor seed (from `Dataset.range(...)
+    # .flat_map`) breaks `shuffle` when TensorFlow's global seed is 0.
+    epochs = [one_epoch(epoch) for epoch in range(first_epoch, last_epoch)]
+    return functools.reduce(tf.data.Dataset.concatenate, epochs).prefetch(
+        tf.data.AUTOTUNE
+    )
+
+
+def build_gan(config: TrainConfig) -> DCGAN:
+    """A new compiled DCGAN as `config` describes, initialised from its seed.
+
+    Args:
+        config: TrainConfig. The architecture and optimisation settings.
+
+    Returns:
+        A compiled `DCGAN`.
+    """
+    keras.utils.set_random_seed(config.seed)
+    gan = DCGAN(
+        generator=config.network.build_generator(),
+        discriminator=config.network.build_discriminator(),
+        seed=config.seed,
+        ema_decay=config.ema_decay,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(
+            config.d_learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
+        ),
+        g_optimizer=keras.optimizers.Adam(
+            config.g_learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
+        ),
+        loss=config.loss,
+        gradient_penalty_weight=config.gradient_penalty_weight,
+        label_smoothing=config.label_smoothing,
+        discriminator_steps=config.discriminator_steps,
+    )
+    return gan
+
+
+def prepare_workdir(
+    workdir: str, config: TrainConfig, overwrite: bool = False
+) -> str | None:
+    """Checks a workdir against `config` and writes `config.json`.
+
+    Args:
+        workdir: str. The run's work directory; created when missing.
+        config: TrainConfig. The configuration asked for.
+        overwrite: bool. Delete an earlier run's outputs instead of resuming
+            it or refusing a different configuration. Defaults to False.
+
+    Returns:
+        The checkpoint to resume from, or None to start from scratch.
+
+    Raises:
+        ValueError: The workdir holds a run with a different configuration
+            (architecture, dataset, optimisation) and `overwrite` is False.
+    """
+    if overwrite:
+        workdir_lib.remove_training_outputs(workdir)
+    saved = workdir_lib.read_config(workdir)
+    if saved is not None:
+        changes = TrainConfig.from_dict(saved).incompatible_changes(config)
+        if changes:
+            raise ValueError(
+                f"Workdir {workdir!r} holds a run with another configuration; "
+                "it would not be resumed but replaced:\n  "
+                + "\n  ".join(changes)
+                + "\nUse another --workdir, ask for the saved configuration, "
+                "or pass --overwrite to delete that run and start again."
+            )
+    workdir_lib.remove_partial_files(workdir)
+    resume_from = workdir_lib.latest_checkpoint(workdir)
+    if saved is None and resume_from is not None:
+        raise ValueError(
+            f"Workdir {workdir!r} has checkpoints but no "
+            f"{workdir_lib.CONFIG_FILE}; cannot tell which configuration "
+            "they belong to. Pass "
+            "--overwrite to delete them and start again."
+        )
+    workdir_lib.write_config(workdir, config.to_dict())
+    return resume_from
+
+
+def train(
+    config: TrainConfig,
+    workdir: str,
+    overwrite: bool = False,
+    dataset: tf.data.Dataset | None = None,
+    callbacks: list | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+    verbose: int | str = 1,
+) -> DCGAN:
+    """Trains a DCGAN into `workdir`, resuming the run already there.
+
+    Writes `config.json`, checkpoints, a sample grid per epoch (or every
+    `config.sample_every_steps` steps) and their GIF, TensorBoard logs, the
+    per-step metrics CSV and the training-curve PNG (see
+    `keras_dcgan.workdir`). Killed at any moment and called again with the
+    same configuration, it continues from the newest checkpoint exactly (see
+    the module docstring); with a larger `config.epochs` it continues to the
+    new total.
+
+    Args:
+        config: TrainConfig. What to train and how.
+        workdir: str. The run's work directory.
+        overwrite: bool. Delete an earlier run in `workdir` and start again.
+            Defaults to False.
+        dataset: tf.data.Dataset or None. Unbatched training images in a
+            fixed order, instead of loading `config.dataset`. Defaults to
+            None.
+        callbacks: list or None. More Keras callbacks. Defaults to None.
+        strategy: tf.distribute.Strategy or None. Build and train the model
+            under this strategy. Defaults to None.
+        verbose: int or str. `model.fit`'s verbosity: 1 shows a progress
+            bar with ETA and one line per epoch. Defaults to 1.
+
+    Returns:
+        The trained `DCGAN`.
+
+    Raises:
+        ValueError: A configuration the data or the workdir cannot take.
+        keras_dcgan.callbacks.NonFiniteLossError: A loss became NaN or
+            infinite; the newest checkpoint is the last good one.
+
+    Example:
+    >>> config = get_train_config("mnist", dataset="mnist-sample", epochs=1)
+    >>> gan = train(config, "runs/example")  # doctest: +SKIP
+    """
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    # The data order depends on TensorFlow's global seed too: set it on
+    # resumed runs as well, so they rebuild the same epoch orders.
+    keras.utils.set_random_seed(config.seed)
+    # Bad data settings fail before the workdir is touched.
+    if dataset is None:
+        examples, num_examples = load_examples(config)
+    else:
+        examples, num_examples = dataset, count_examples(dataset)
+    image_shape = tuple(examples.element_spec.shape)
+    network = config.network
+    expected = (network.image_size, network.image_size, network.channels)
+    if image_shape != expected:
+        raise ValueError(
+            f"The training images have shape {image_shape} but the network "
+            f"makes {expected}; pass one image at a time (unbatched) of the "
+            "network's image_size and channels."
+        )
+    steps_per_epoch = num_examples // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(
+            f"batch_size={config.batch_size} is larger than the "
+            f"{num_examples} training images; no full batch can be made."
+        )
+    if config.steps_per_epoch is not None:
+        if config.steps_per_epoch > steps_per_epoch:
+            raise ValueError(
+                f"steps_per_epoch={config.steps_per_epoch} is more than one "
+                f"pass over the data gives ({num_examples} images // "
+                f"batch_size {config.batch_size} = {steps_per_epoch})."
+            )
+        steps_per_epoch = config.steps_per_epoch
+
+    resume_from = prepare_workdir(workdir, config, overwrite)
+    _print(verbose, f"Configuration ({workdir}/{workdir_lib.CONFIG_FILE}):")
+    _print(verbose, config.to_json())
+    scope = strategy.scope() if strategy else contextlib.nullcontext()
+    with scope:
+        if resume_from is None:
+            gan = build_gan(config)
+            step = 0
+        else:
+            gan = workdir_lib.load_gan(resume_from)
+            state = workdir_lib.read_checkpoint_state(resume_from)
+            step = state["step"]
+            saved_steps = state.get("steps_per_epoch", steps_per_epoch)
+            if saved_steps != steps_per_epoch:
+                raise ValueError(
+                    f"The run in {workdir!r} had {saved_steps} steps per "
+                    f"epoch but the data now gives {steps_per_epoch}; the "
+                    "dataset changed. Pass --overwrite to start again."
+                )
+    epoch, batch = divmod(step, steps_per_epoch)
+    total_steps = config.epochs * steps_per_epoch
+    if resume_from is not None:
+        _print(
+            verbose,
+            f"Resumed from {resume_from}: step {step} of {total_steps} "
+            f"(epoch {epoch + 1}, batch {batch} of {steps_per_epoch}).",
+        )
+    if step >= total_steps:
+        _print(
+            verbose,
+            f"Already trained for {config.epochs} epochs; pass a larger "
+            "--epochs to train more.",
+        )
+        return gan
+
+    callbacks = _callbacks(config, workdir, steps_per_epoch, callbacks)
+    if batch:
+        # Finish the interrupted epoch first: Keras epochs cannot start
+        # in the middle, so this fit covers the rest of one epoch.
+        data = epoch_batches(
+            examples, config, steps_per_epoch, epoch, epoch + 1
+        ).skip(batch)
+        gan.fit(
+            data,
+            initial_epoch=epoch,
+            epochs=epoch + 1,
+            steps_per_epoch=steps_per_epoch - batch,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,  # each epoch is already shuffled, by seed
+        )
+        epoch += 1
+    if epoch < config.epochs:
+        data = epoch_batches(
+            examples, config, steps_per_epoch, epoch, config.epochs
+        )
+        gan.fit(
+            data,
+            initial_epoch=epoch,
+            epochs=config.epochs,
+            steps_per_epoch=steps_per_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,  # each epoch is already shuffled, by seed
+        )
+    _print(verbose, f"Done: {workdir_lib.latest_checkpoint(workdir)}")
+    return gan
+
+
+def _callbacks(config, workdir, steps_per_epoch, extra_callbacks):
+    join = os.path.join
+    callbacks = [
+        callbacks_lib.SampleGrid(
+            join(workdir, workdir_lib.SAMPLES_DIR),
+            num_samples=config.num_samples,
+            seed=config.seed,
+            every_n_steps=config.sample_every_steps,
+            gif_path=join(workdir, workdir_lib.TRAINING_GIF),
+        ),
+        callbacks_lib.TrainingCurve(
+            join(workdir, workdir_lib.TRAINING_CURVE),
+            csv_path=join(workdir, workdir_lib.METRICS_CSV),
+        ),
+    ]
+    if config.tensorboard:
+        callbacks.append(
+            callbacks_lib.GANTensorBoard(
+                join(workdir, workdir_lib.TENSORBOARD_DIR), seed=config.seed
+            )
+        )
+    callbacks += [
+        callbacks_lib.WorkdirCheckpoint(
+            workdir,
+            every_n_steps=config.checkpoint_every_steps,
+            keep=config.keep_checkpoints,
+            state={
+                "steps_per_epoch": steps_per_epoch,
+                "batch_size": config.batch_size,
+            },
+        ),
+        *(extra_callbacks or []),
+        # Last, so the other callbacks finish before it raises.
+        callbacks_lib.NonFiniteGuard(workdir),
+    ]
+    return callbacks
+
+
+def _print(verbose, message: str) -> None:
+    if verbose:
+        print(message, flush=True)
