@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from keras_dcgan.blocks import check_positive_int
 from keras_dcgan.metrics.artifacts import checkerboard_score_from_spectrum
 from keras_dcgan.metrics.artifacts import power_spectrum
 from keras_dcgan.metrics.coverage import mode_coverage_from_counts
@@ -79,6 +80,7 @@ def summarize(
     Returns:
         A `FeatureSummary`.
     """
+    check_positive_int("num_samples", num_samples)
     running = RunningStatistics(extractor.identity, max_sample, seed)
     scores = (
         RunningInceptionScore(splits) if extractor.has_probabilities else None

@@ -237,8 +237,8 @@ def _reachable(url: str, timeout: float) -> bool:
         return False
 
 
-def _missing_weights_error(cached: str, reason: str) -> RuntimeError:
-    return RuntimeError(
+def _missing_weights_error(cached: str, reason: str) -> FileNotFoundError:
+    return FileNotFoundError(
         f"InceptionV3 ImageNet weights are not available: {reason}. They are "
         f"not in the Keras cache ({cached}). Either download "
         f"{INCEPTION_WEIGHTS_URL} on a machine with internet access and copy "
