@@ -103,12 +103,22 @@ def _all_layers(model):
             yield from _all_layers(layer)
 
 
+# The float ops of `images_to_uint8`, by node name: int8 quantization must
+# keep them in float (quantized, the [0, 255] scaling loses most levels).
+UINT8_NODES = (
+    "to_uint8/shift",
+    "to_uint8/scale",
+    "to_uint8/clip/Minimum",
+    "to_uint8/clip",
+)
+
+
 def images_to_uint8(images):
     """Converts float images in [-1, 1] to uint8 inside a TensorFlow graph.
 
     The graph twin of `keras_dcgan.images.to_uint8`: clip, then
     `round((x + 1) * 127.5)` (round half to even, like numpy). Only
-    TFLite builtin ops (MUL, ADD, MINIMUM, MAXIMUM, ROUND, CAST).
+    TFLite builtin ops (ADD, MUL, MINIMUM, MAXIMUM, ROUND, CAST).
 
     Args:
         images: float tensor. Images in [-1, 1].
@@ -120,5 +130,8 @@ def images_to_uint8(images):
     >>> images_to_uint8(tf.constant([-1.0, 0.0, 1.0])).numpy().tolist()
     [0, 128, 255]
     """
-    scaled = tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)
-    return tf.cast(tf.round(scaled), tf.uint8)
+    with tf.name_scope("to_uint8"):
+        shifted = tf.add(images, 1.0, name="shift")
+        scaled = tf.multiply(shifted, 127.5, name="scale")
+        clipped = tf.clip_by_value(scaled, 0.0, 255.0, name="clip")
+        return tf.cast(tf.round(clipped), tf.uint8)

@@ -14,7 +14,8 @@ Quantization:
 - `"dynamic_range"`: int8 weights, float activations.
 - `"int8"`: int8 weights and activations, calibrated on latent draws from
   the standard normal prior the generator was trained on; the input and the
-  output stay float32 (or uint8 with `output_uint8`).
+  output stay float32 (or uint8 with `output_uint8`, whose conversion from
+  [-1, 1] stays in float: quantized, it loses most of the 256 levels).
 
 A fixed `batch_size` gives static shapes, which the GPU delegate needs; the
 default dynamic batch runs at any batch size on the CPU.
@@ -23,11 +24,13 @@ default dynamic batch runs at any batch size on the CPU.
 import os
 import shutil
 import tempfile
+import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
 
@@ -127,19 +130,43 @@ def convert_tflite(
             converter.representative_dataset = _calibration_data(
                 latent_dim, batch_size or 1, calibration_samples, seed
             )
-        content = converter.convert()
+        if quantization == "int8" and output_uint8:
+            content = _convert_keeping_uint8_in_float(converter)
+        else:
+            content = converter.convert()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     check_builtin_ops(content)
     return content
 
 
+def _convert_keeping_uint8_in_float(converter):
+    """Quantizes all but the uint8 conversion ops (`UINT8_NODES`)."""
+    # Selective quantization is done through TFLite's quantization debugger.
+    debugger_options = tf.lite.experimental.QuantizationDebugOptions(
+        denylisted_nodes=list(UINT8_NODES)
+    )
+    with warnings.catch_warnings():
+        # The debugger runs TF's deprecated interpreter internally; its
+        # deprecation warning is not the caller's concern.
+        warnings.filterwarnings(
+            "ignore", r"\s*Warning: tf.lite.Interpreter is deprecated"
+        )
+        debugger = tf.lite.experimental.QuantizationDebugger(
+            converter=converter,
+            debug_dataset=converter.representative_dataset,
+            debug_options=debugger_options,
+        )
+        return debugger.get_nondebug_quantized_model()
+
+
 def _calibration_data(latent_dim, batch_size, num_samples, seed):
     """Latent batches from the prior, for int8 activation ranges."""
-    rng = np.random.default_rng(seed)
     num_batches = -(-num_samples // batch_size)
 
     def batches():
+        # The same draws on every pass: calibration may iterate twice.
+        rng = np.random.default_rng(seed)
         for _ in range(num_batches):
             yield [rng.standard_normal((batch_size, latent_dim), np.float32)]
 

@@ -1,0 +1,164 @@
+"""Tests of the TFLite export, run with LiteRT's interpreter."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_dcgan.export import QUANTIZATIONS
+from keras_dcgan.export import TFLiteGenerator
+from keras_dcgan.export import convert_tflite
+from keras_dcgan.export import export_tflite
+from keras_dcgan.export.tflite import check_builtin_ops
+from keras_dcgan.export.tflite import tflite_op_names
+from keras_dcgan.presets import get_preset
+
+LATENT_DIM = 8
+# Max abs error against the Keras generator, images in [-1, 1]. The int8
+# bound is measured on this tiny generator (about 0.03, see
+# docs/performance.md for the real-size MNIST generator) with headroom.
+TOLERANCES = {
+    "none": 1e-4,
+    "float16": 1e-2,
+    "dynamic_range": 5e-2,
+    "int8": 0.1,
+}
+
+
+def randomize(model, seed):
+    """Random weights and batch-norm statistics, as after training."""
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        shape = tuple(variable.shape)
+        if "moving_variance" in variable.path:
+            value = rng.uniform(0.5, 2.0, shape)
+        else:
+            value = rng.normal(0.0, 0.3, shape)
+        variable.assign(value.astype("float32"))
+
+
+@pytest.fixture(scope="module")
+def generator():
+    model = get_preset(
+        "mnist", image_size=16, latent_dim=LATENT_DIM, generator_filters=4
+    ).build_generator()
+    randomize(model, 0)
+    return model
+
+
+def latents(batch, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch, LATENT_DIM), np.float32)
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+@pytest.mark.parametrize("quantization", QUANTIZATIONS)
+def test_matches_keras(generator, quantization, batch_size):
+    content = convert_tflite(
+        generator, quantization=quantization, batch_size=batch_size
+    )
+    runner = TFLiteGenerator(content)
+    assert runner.batch_size == batch_size
+    assert runner.latent_dim == LATENT_DIM
+    assert runner.image_shape == (16, 16, 1)
+    assert runner.output_dtype == np.float32
+    z = latents(2)
+    images = runner(z)
+    expected = generator(z, training=False).numpy()
+    assert images.shape == (2, 16, 16, 1)
+    error = np.abs(images - expected).max()
+    assert error < TOLERANCES[quantization], error
+    if batch_size is None:
+        # The dynamic batch resizes: one and five latents.
+        for batch in (1, 5):
+            z = latents(batch, seed=batch)
+            error = np.abs(runner(z) - generator(z, training=False)).max()
+            assert error < TOLERANCES[quantization], error
+    else:
+        # Static shapes: none of the ops a dynamic batch adds.
+        assert "SHAPE" not in tflite_op_names(content)
+
+
+def test_quantization_shrinks_the_model(generator):
+    # On a tiny model the flatbuffer overhead dominates, so the sizes are
+    # only ordered here; docs/performance.md has the real-size ratios.
+    sizes = {
+        name: len(convert_tflite(generator, quantization=name, batch_size=1))
+        for name in QUANTIZATIONS
+    }
+    assert sizes["float16"] < sizes["none"]
+    assert sizes["dynamic_range"] < sizes["none"]
+    assert sizes["int8"] < sizes["none"]
+
+
+@pytest.mark.parametrize("quantization", ["none", "int8"])
+def test_uint8_output(generator, quantization):
+    runner = TFLiteGenerator(
+        convert_tflite(generator, quantization, output_uint8=True)
+    )
+    assert runner.output_dtype == np.uint8
+    z = latents(3)
+    images = runner(z)
+    expected = generator(z, training=False).numpy()
+    expected = np.clip(np.round((expected + 1.0) * 127.5), 0, 255)
+    diff = np.abs(images.astype(int) - expected.astype(int)).max()
+    # float32: a rounding boundary may flip; int8: the error bound in levels.
+    assert diff <= (1 if quantization == "none" else 0.1 * 127.5 + 1)
+
+
+def test_builtin_ops_only(generator):
+    names = tflite_op_names(convert_tflite(generator))
+    assert "TRANSPOSE_CONV" in names
+    assert not [name for name in names if name.startswith("Flex")]
+
+
+def test_check_builtin_ops_rejects_flex():
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int64)])
+    def noise(seed):
+        return tf.random.stateless_normal([2, 3], seed=tf.stack([seed, seed]))
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [noise.get_concrete_function()], noise
+    )
+    converter.target_spec.supported_ops = [
+        tf.lite.OpsSet.TFLITE_BUILTINS,
+        tf.lite.OpsSet.SELECT_TF_OPS,
+    ]
+    content = converter.convert()
+    with pytest.raises(ValueError, match=r"non-builtin operators \['Flex"):
+        check_builtin_ops(content)
+
+
+def test_export_writes_the_file(generator, tmp_path):
+    path = str(tmp_path / "out" / "generator.tflite")
+    assert export_tflite(generator, path, quantization="float16") == path
+    assert os.listdir(tmp_path / "out") == ["generator.tflite"]
+    runner = TFLiteGenerator(path)
+    z = latents(2)
+    error = np.abs(runner(z) - generator(z, training=False)).max()
+    assert error < TOLERANCES["float16"]
+
+
+def test_bad_arguments(generator, tmp_path):
+    with pytest.raises(ValueError, match=r"Unknown quantization 'int4'"):
+        convert_tflite(generator, quantization="int4")
+    for batch_size in (0, 2.0, True):
+        with pytest.raises(ValueError, match="`batch_size` must be an int"):
+            convert_tflite(generator, batch_size=batch_size)
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        export_tflite(generator, str(tmp_path))
+    untrained = get_preset(
+        "mnist", image_size=16, latent_dim=8, generator_filters=4
+    ).build_generator()
+    with pytest.raises(ValueError, match="looks untrained"):
+        convert_tflite(untrained)
+
+
+def test_wrong_latents_are_an_error(generator):
+    dynamic = TFLiteGenerator(convert_tflite(generator))
+    with pytest.raises(ValueError, match=r"shape \(batch, 8\); received"):
+        dynamic(np.zeros((2, 9), np.float32))
+    fixed = TFLiteGenerator(convert_tflite(generator, batch_size=2))
+    with pytest.raises(ValueError, match="fixed batch of 2; received 3"):
+        fixed(np.zeros((3, 8), np.float32))
