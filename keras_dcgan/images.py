@@ -29,7 +29,8 @@ def to_uint8(images) -> np.ndarray:
     [0, 128, 255]
     """
     images = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=-1.0)
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    images = np.clip(images, -1.0, 1.0)
+    return np.round((images + 1.0) * 127.5).astype(np.uint8)
 
 
 def _check_batch(images: np.ndarray) -> np.ndarray:

@@ -62,6 +62,10 @@ class WorkdirCheckpoint(keras.callbacks.Callback):
             self.diverged = True
         if self.diverged or self.every_n_steps is None:
             return
+        # The epoch's last step is saved by `on_epoch_end`, as a whole epoch.
+        steps = (self.params or {}).get("steps")
+        if steps is not None and batch + 1 >= steps:
+            return
         step = global_step(self.model)
         if step % self.every_n_steps == 0:
             self.save(step, self._epoch)

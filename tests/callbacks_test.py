@@ -1,0 +1,221 @@
+"""Tests of keras_dcgan.callbacks, each in a real (tiny) DCGAN.fit."""
+
+import csv
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.util import tensor_util
+
+from keras_dcgan import DCGAN
+from keras_dcgan import callbacks
+from keras_dcgan import images as images_lib
+from keras_dcgan import workdir
+from keras_dcgan.callbacks._steps import StepMeans
+from keras_dcgan.dcgan import sample_latents
+
+
+@pytest.fixture
+def gan():
+    model = DCGAN.from_preset(
+        "mnist",
+        seed=1,
+        ema_decay=0.9,
+        image_size=16,
+        latent_dim=8,
+        generator_filters=4,
+        discriminator_filters=4,
+    )
+    model.compile()
+    return model
+
+
+def _images(count, nan_from=None):
+    data = np.random.default_rng(0).uniform(-1, 1, (count, 16, 16, 1))
+    data = data.astype("float32")
+    if nan_from is not None:
+        data[nan_from:] = np.nan
+    return data
+
+
+def _fit(gan, data, callback_list, epochs=2):
+    return gan.fit(
+        data,
+        batch_size=4,
+        epochs=epochs,
+        shuffle=False,
+        verbose=0,
+        callbacks=callback_list,
+    )
+
+
+def test_step_means_recovers_each_step():
+    values = [4.0, 2.0, 6.0, 0.0, 3.0]
+    running = np.cumsum(values) / np.arange(1, 6)
+    means = StepMeans()
+    got = [means.update(i, {"loss": running[i], "name": "x"}) for i in (0, 1)]
+    assert got == [{"loss": 4.0}, {"loss": 2.0}]
+    # Two steps at once: their mean.
+    assert means.update(3, {"loss": running[3]}) == {"loss": 3.0}
+    assert means.update(3, {"loss": running[3]}) == {}
+    means.reset()
+    assert means.update(0, {"loss": 7.0}) == {"loss": 7.0}
+
+
+def test_sample_grid_pngs_and_gif(gan, tmp_path):
+    grid = callbacks.SampleGrid(
+        str(tmp_path / "samples"),
+        num_samples=4,
+        seed=5,
+        gif_path=str(tmp_path / "training.gif"),
+    )
+    _fit(gan, _images(8), [grid])
+    names = sorted(os.listdir(tmp_path / "samples"))
+    assert names == ["step-00000002.png", "step-00000004.png"]
+    # The last grid shows the EMA generator on the fixed latents.
+    expected = images_lib.make_grid(
+        gan.ema_generator(sample_latents(4, 8, 5), training=False).numpy()
+    )
+    with Image.open(tmp_path / "samples" / names[-1]) as image:
+        last = np.asarray(image)
+    np.testing.assert_array_equal(last, expected[..., 0])
+    assert last.shape == (2 * 18 + 2, 2 * 18 + 2)
+    with Image.open(tmp_path / "training.gif") as gif:
+        assert gif.n_frames == 2
+        gif.seek(1)
+        np.testing.assert_array_equal(np.asarray(gif.convert("L")), last)
+
+
+def test_sample_grid_every_n_steps(gan, tmp_path):
+    grid = callbacks.SampleGrid(
+        str(tmp_path), num_samples=2, every_n_steps=3, seed=0
+    )
+    _fit(gan, _images(12), [grid], epochs=2)
+    assert sorted(os.listdir(tmp_path)) == [
+        "step-00000003.png",
+        "step-00000006.png",
+    ]
+
+
+def _scalars(accumulator, tag):
+    return [
+        (event.step, float(tensor_util.make_ndarray(event.tensor_proto)))
+        for event in accumulator.Tensors(tag)
+    ]
+
+
+def test_tensorboard_writes_scalars_and_sample_image(gan, tmp_path):
+    board = callbacks.GANTensorBoard(
+        str(tmp_path), update_freq=1, num_samples=4
+    )
+    curve = callbacks.TrainingCurve(str(tmp_path / "curve.png"))
+    history = _fit(gan, _images(8), [board, curve])
+    files = [name for name in os.listdir(tmp_path) if "tfevents" in name]
+    assert len(files) == 1
+    accumulator = event_accumulator.EventAccumulator(
+        str(tmp_path / files[0]), size_guidance={"tensors": 0}
+    )
+    accumulator.Reload()
+    tags = set(accumulator.Tags()["tensors"])
+    assert {
+        "d_loss",
+        "g_loss",
+        "real_prob",
+        "fake_prob",
+        "d_learning_rate",
+        "g_learning_rate",
+        "epoch_d_loss",
+        "samples",
+    } <= tags
+    d_loss = _scalars(accumulator, "d_loss")
+    assert [step for step, _ in d_loss] == [1, 2, 3, 4]
+    per_step = [row["d_loss"] for row in curve.history]
+    np.testing.assert_allclose([v for _, v in d_loss], per_step, rtol=1e-5)
+    epoch_d_loss = _scalars(accumulator, "epoch_d_loss")
+    assert [step for step, _ in epoch_d_loss] == [2, 4]
+    np.testing.assert_allclose(
+        [v for _, v in epoch_d_loss], history.history["d_loss"], rtol=1e-6
+    )
+    rates = _scalars(accumulator, "g_learning_rate")
+    np.testing.assert_allclose([v for _, v in rates], [2e-4] * 4, rtol=1e-6)
+    images = accumulator.Tensors("samples")
+    assert [event.step for event in images] == [2, 4]
+    width, height, png = images[-1].tensor_proto.string_val
+    decoded = np.asarray(Image.open(io.BytesIO(png)))
+    assert (int(width), int(height)) == (38, 38)
+    assert decoded.shape[:2] == (38, 38)
+
+
+def test_training_curve_plot_csv_and_resume(gan, tmp_path):
+    csv_path = str(tmp_path / "metrics.csv")
+    curve = callbacks.TrainingCurve(str(tmp_path / "curve.png"), csv_path)
+    history = _fit(gan, _images(12), [curve])
+    with Image.open(tmp_path / "curve.png") as image:
+        assert min(image.size) > 100
+    with open(csv_path) as f:
+        rows = list(csv.DictReader(f))
+    assert [int(row["step"]) for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert [int(row["epoch"]) for row in rows] == [0, 0, 0, 1, 1, 1]
+    # Each epoch's logged mean is the mean of its steps' own values.
+    for epoch in (0, 1):
+        values = [float(r["g_loss"]) for r in rows if int(r["epoch"]) == epoch]
+        np.testing.assert_allclose(
+            np.mean(values), history.history["g_loss"][epoch], rtol=1e-5
+        )
+    # A row past the model's step (written after the last checkpoint by a
+    # killed run) is dropped when a new fit starts at step 6.
+    with open(csv_path, "a") as f:
+        f.write("7,2,9,9,9,9\n")
+    resumed = callbacks.TrainingCurve(str(tmp_path / "curve.png"), csv_path)
+    _fit(gan, _images(8), [resumed], epochs=1)
+    with open(csv_path) as f:
+        steps = [int(row["step"]) for row in csv.DictReader(f)]
+    assert steps == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [row["step"] for row in resumed.history] == steps
+    assert resumed.history[6]["d_loss"] != 9
+
+
+def test_checkpoint_every_n_steps_and_epoch_end_keeps_newest(gan, tmp_path):
+    checkpoint = callbacks.WorkdirCheckpoint(
+        str(tmp_path), every_n_steps=2, keep=2, state={"steps_per_epoch": 3}
+    )
+    _fit(gan, _images(12), [checkpoint])
+    assert [s for s, _ in workdir.list_checkpoints(str(tmp_path))] == [4, 6]
+    state = workdir.read_checkpoint_state(
+        workdir.latest_checkpoint(str(tmp_path))
+    )
+    assert (state["step"], state["epoch"], state["steps_per_epoch"]) == (
+        6,
+        2,
+        3,
+    )
+    with open(workdir.checkpoint_path(str(tmp_path), 4)[:-6] + ".json") as f:
+        assert json.load(f)["epoch"] == 1
+
+
+def test_nan_guard_stops_and_keeps_last_good_checkpoint(gan, tmp_path):
+    checkpoint = callbacks.WorkdirCheckpoint(str(tmp_path), every_n_steps=1)
+    guard = callbacks.NonFiniteGuard(str(tmp_path))
+    good = os.path.join("checkpoints", "step-00000002.keras")
+    with pytest.raises(
+        callbacks.NonFiniteLossError,
+        match=rf"diverged at step 3 \(epoch 1\): d_loss=nan.*"
+        rf"last good checkpoint is .*{good}",
+    ):
+        _fit(gan, _images(16, nan_from=8), [checkpoint, guard], epochs=3)
+    assert int(gan.g_optimizer.iterations) == 3  # stopped at once
+    assert [s for s, _ in workdir.list_checkpoints(str(tmp_path))] == [1, 2]
+    restored = workdir.load_gan(str(tmp_path))
+    assert all(np.isfinite(w.numpy()).all() for w in restored.weights)
+
+
+def test_nan_guard_without_raising(gan):
+    guard = callbacks.NonFiniteGuard(raise_error=False)
+    _fit(gan, _images(8, nan_from=0), [guard])
+    assert int(gan.g_optimizer.iterations) == 1
+    assert "No checkpoint" not in str(guard.error)
+    assert "diverged at step 1" in str(guard.error)

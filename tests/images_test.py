@@ -1,0 +1,149 @@
+"""Tests of keras_dcgan.images and keras_dcgan.sampling helpers."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_dcgan import images
+from keras_dcgan import sampling
+from keras_dcgan.dcgan import sample_latents
+
+
+def test_to_uint8_maps_range_and_clips():
+    values = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0, np.nan, np.inf])
+    assert images.to_uint8(values).tolist() == [
+        0,
+        0,
+        128,
+        191,
+        255,
+        255,
+        0,
+        255,
+    ]
+
+
+def test_make_grid_places_images_in_rows():
+    batch = np.stack([np.full((2, 3, 1), i, np.uint8) for i in range(5)])
+    grid = images.make_grid(batch, columns=2, padding=1, pad_value=9)
+    assert grid.shape == (3 * 3 + 1, 2 * 4 + 1, 1)
+    for index in range(5):
+        row, column = divmod(index, 2)
+        top, left = 1 + 3 * row, 1 + 4 * column
+        assert (grid[top : top + 2, left : left + 3] == index).all()
+    # The empty last cell and the borders are padding.
+    assert (grid[7:9, 5:8] == 9).all()
+    assert (grid[0] == 9).all()
+
+
+def test_make_grid_is_square_by_default_and_converts_floats():
+    grid = images.make_grid(np.ones((10, 4, 4, 3), np.float32), padding=0)
+    assert grid.shape == (12, 16, 3)
+    assert grid.dtype == np.uint8
+    assert grid[:4, :4].min() == 255
+
+
+@pytest.mark.parametrize(
+    ("shape", "match"),
+    [((4, 4, 1), "batch of images"), ((2, 4, 4, 2), "1 or 3 channels")],
+)
+def test_make_grid_rejects_bad_shapes(shape, match):
+    with pytest.raises(ValueError, match=match):
+        images.make_grid(np.zeros(shape))
+
+
+def test_save_png_round_trips(tmp_path):
+    image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), np.uint8)
+    path = images.save_png(image, str(tmp_path / "a" / "x.png"))
+    with Image.open(path) as decoded:
+        np.testing.assert_array_equal(np.asarray(decoded), image)
+    assert os.listdir(tmp_path / "a") == ["x.png"]
+
+
+def test_save_gif_decodes_all_frames(tmp_path):
+    frames = [np.full((6, 6, 1), value, np.uint8) for value in (0, 100, 200)]
+    path = images.save_gif(frames, str(tmp_path / "x.gif"), duration_ms=50)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3
+        decoded = []
+        for index in range(3):
+            gif.seek(index)
+            decoded.append(np.asarray(gif.convert("L")))
+        assert gif.info["duration"] == 50
+    assert [int(frame.mean()) for frame in decoded] == [0, 100, 200]
+
+
+def test_save_gif_rejects_mixed_shapes(tmp_path):
+    frames = [np.zeros((4, 4, 1), np.uint8), np.zeros((5, 4, 1), np.uint8)]
+    with pytest.raises(ValueError, match="one shape"):
+        images.save_gif(frames, str(tmp_path / "x.gif"))
+
+
+def test_save_images_by_extension(tmp_path):
+    batch = np.linspace(-1, 1, 4 * 3 * 3).reshape(4, 3, 3, 1)
+    expected = images.to_uint8(batch)
+    npy = images.save_images(batch, str(tmp_path / "s.npy"))
+    loaded = np.load(npy)
+    assert loaded.dtype == np.uint8
+    np.testing.assert_array_equal(loaded, expected)
+
+    folder = images.save_images(batch, str(tmp_path / "dir") + "/")
+    names = sorted(os.listdir(folder))
+    assert names == [f"{i:06d}.png" for i in range(4)]
+    with Image.open(os.path.join(folder, names[2])) as image:
+        np.testing.assert_array_equal(np.asarray(image), expected[2, ..., 0])
+
+    png = images.save_images(batch, str(tmp_path / "grid.png"))
+    with Image.open(png) as image:
+        np.testing.assert_array_equal(
+            np.asarray(image), images.make_grid(expected)[..., 0]
+        )
+
+
+def test_save_images_rejects_unknown_extension(tmp_path):
+    with pytest.raises(ValueError, match=r"'.*s\.jpg'.*'\.png'.*'/'.*'\.npy'"):
+        images.save_images(np.zeros((1, 2, 2, 1)), str(tmp_path / "s.jpg"))
+
+
+def test_slerp_end_points_and_norm():
+    rng = np.random.default_rng(0)
+    start, end = rng.normal(size=(2, 3, 64))
+    path = sampling.slerp(start, end, np.linspace(0, 1, 5))
+    assert path.shape == (3, 5, 64)
+    np.testing.assert_allclose(path[:, 0], start, atol=1e-5)
+    np.testing.assert_allclose(path[:, -1], end, atol=1e-5)
+    # Unit vectors stay on the unit sphere (a straight line would not).
+    unit = sampling.slerp(
+        start / np.linalg.norm(start, axis=-1, keepdims=True),
+        end / np.linalg.norm(end, axis=-1, keepdims=True),
+        np.linspace(0, 1, 7),
+    )
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=-1), 1.0, atol=1e-5)
+
+
+def test_slerp_of_parallel_vectors_is_linear():
+    a = np.array([1.0, 2.0])
+    np.testing.assert_allclose(sampling.slerp(a, 3 * a, 0.5), 2 * a)
+
+
+def test_interpolation_latents_walks_through_seeded_points():
+    open_walk = sampling.interpolation_latents(
+        3, steps=4, latent_dim=8, num_points=3, seed=7
+    )
+    points = np.asarray(sample_latents(9, 8, 7)).reshape(3, 3, 8)
+    assert open_walk.shape == (3, 2 * 4 + 1, 8)
+    np.testing.assert_allclose(open_walk[:, 0], points[:, 0], atol=1e-5)
+    np.testing.assert_allclose(open_walk[:, 4], points[:, 1], atol=1e-5)
+    np.testing.assert_allclose(open_walk[:, -1], points[:, 2], atol=1e-5)
+    closed = sampling.interpolation_latents(
+        3, steps=4, latent_dim=8, num_points=3, closed=True, seed=7
+    )
+    assert closed.shape == (3, 12, 8)
+    np.testing.assert_allclose(closed[:, :9], open_walk, atol=1e-6)
+
+
+def test_interpolation_latents_rejects_one_point():
+    with pytest.raises(ValueError, match="num_points"):
+        sampling.interpolation_latents(1, 3, 8, num_points=1)

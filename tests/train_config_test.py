@@ -1,0 +1,93 @@
+"""Tests of keras_dcgan.training.config: presets, JSON, resume checks."""
+
+import dataclasses
+
+import pytest
+
+from keras_dcgan.presets import PRESETS
+from keras_dcgan.training import RESUMABLE_FIELDS
+from keras_dcgan.training import TRAIN_PRESETS
+from keras_dcgan.training import TrainConfig
+from keras_dcgan.training import get_train_config
+
+
+def test_default_is_the_paper_recipe():
+    config = TrainConfig()
+    assert (config.d_learning_rate, config.g_learning_rate) == (2e-4, 2e-4)
+    assert (config.beta_1, config.batch_size) == (0.5, 128)
+    assert config.network.image_size == 64
+
+
+@pytest.mark.parametrize("name", sorted(TRAIN_PRESETS))
+def test_presets_override_only_a_few_fields(name):
+    preset = TRAIN_PRESETS[name]
+    assert preset.network == PRESETS[name]
+    assert preset.preset == name
+    changed = [
+        field.name
+        for field in dataclasses.fields(TrainConfig)
+        if getattr(preset, field.name) != getattr(TrainConfig(), field.name)
+    ]
+    assert set(changed) <= {
+        "preset",
+        "network",
+        "dataset",
+        "batch_size",
+        "epochs",
+        "ema_decay",
+    }
+
+
+def test_mnist_preset_keeps_an_ema_generator():
+    assert TRAIN_PRESETS["mnist"].ema_decay is not None
+    assert TRAIN_PRESETS["mnist"].network.image_size == 28
+
+
+def test_get_train_config_applies_overrides():
+    config = get_train_config(
+        "mnist", network={"latent_dim": 8}, epochs=3, loss="hinge"
+    )
+    assert config.network.latent_dim == 8
+    assert config.network.image_size == 28
+    assert (config.epochs, config.loss) == (3, "hinge")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"preset": "imagenet"}, "Unknown preset 'imagenet'; expected one of"),
+        ({"epoch": 3}, r"Unknown training option\(s\) \['epoch'\]"),
+        ({"network": {"size": 3}}, r"Unknown network option\(s\) \['size'\]"),
+        ({"batch_size": 0}, "`batch_size` must be a positive integer"),
+        ({"loss": "l2"}, "Unknown loss 'l2'"),
+        ({"ema_decay": 1.0}, r"`ema_decay` must be in \(0, 1\)"),
+        ({"beta_1": 1.5}, r"`beta_1` must be in \[0, 1\)"),
+        ({"d_learning_rate": 0.0}, "`d_learning_rate` must be > 0"),
+        ({"steps_per_epoch": -1}, "`steps_per_epoch` must be a positive"),
+    ],
+)
+def test_bad_settings_raise_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        get_train_config(**kwargs)
+
+
+def test_json_round_trip():
+    config = get_train_config("cifar10", network={"upsampling": "nearest"})
+    restored = TrainConfig.from_dict(config.to_dict())
+    assert restored == config
+    assert '"upsampling": "nearest"' in config.to_json()
+    with pytest.raises(ValueError, match="Unknown training option"):
+        TrainConfig.from_dict({**config.to_dict(), "surprise": 1})
+
+
+def test_incompatible_changes_ignore_resumable_fields():
+    config = get_train_config("mnist")
+    assert config.incompatible_changes(config.replace(epochs=99)) == []
+    assert "epochs" in RESUMABLE_FIELDS
+    changes = config.incompatible_changes(
+        config.replace(dataset="cifar10", network={"latent_dim": 7})
+    )
+    assert changes == [
+        "network.latent_dim: 100 -> 7",
+        "dataset: 'mnist' -> 'cifar10'",
+    ]
