@@ -1,0 +1,324 @@
+"""Tests of the deployment side: the export CLI and the export/ scripts.
+
+TF Serving itself cannot be installed here, so the gRPC client talks to an
+in-process server implementing TF Serving's PredictionService over the
+exported SavedModel, and the REST client to a small HTTP server answering in
+TF Serving's documented JSON formats.
+"""
+
+import base64
+import concurrent.futures
+import http.server
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from keras_dcgan.dcgan import DCGAN
+from keras_dcgan.export import export_saved_model
+from keras_dcgan.export import export_tflite
+from keras_dcgan.presets import get_preset
+from keras_dcgan.workdir import save_checkpoint
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LATENT_DIM = 8
+
+
+def load_script(name):
+    """Imports a script of the top-level export/ folder."""
+    path = os.path.join(ROOT, "export", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"export_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def randomize(model, seed):
+    """Random weights and batch-norm statistics, as after training."""
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        shape = tuple(variable.shape)
+        if "moving_variance" in variable.path:
+            value = rng.uniform(0.5, 2.0, shape)
+        else:
+            value = rng.normal(0.0, 0.3, shape)
+        variable.assign(value.astype("float32"))
+
+
+def to_uint8(images):
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def gan():
+    config = get_preset(
+        "mnist",
+        image_size=16,
+        latent_dim=LATENT_DIM,
+        generator_filters=4,
+        discriminator_filters=4,
+    )
+    model = DCGAN(
+        config.build_generator(), config.build_discriminator(), seed=0
+    )
+    randomize(model.generator, 3)
+    return model
+
+
+@pytest.fixture(scope="module")
+def signatures(gan, tmp_path_factory):
+    base = str(tmp_path_factory.mktemp("serving"))
+    path = export_saved_model(gan.sampling_generator, base)
+    return tf.saved_model.load(path).signatures
+
+
+def run_signature(signatures, name, inputs):
+    """What the server does: run a signature on numpy inputs."""
+    outputs = signatures[name](
+        **{key: tf.constant(value) for key, value in inputs.items()}
+    )
+    return {key: value.numpy() for key, value in outputs.items()}
+
+
+@pytest.fixture(scope="module")
+def grpc_server(signatures):
+    grpc = pytest.importorskip(
+        "grpc", reason="gRPC: pip install keras-dcgan[serving]"
+    )
+    services = pytest.importorskip(
+        "tensorflow_serving.apis.prediction_service_pb2_grpc",
+        reason="tensorflow-serving-api: pip install keras-dcgan[serving]",
+    )
+    from tensorflow_serving.apis import predict_pb2
+
+    received = []
+
+    class PredictionService(services.PredictionServiceServicer):
+        def Predict(self, request, context):  # noqa: N802 (gRPC name)
+            received.append(request)
+            inputs = {
+                key: tf.make_ndarray(proto)
+                for key, proto in request.inputs.items()
+            }
+            outputs = run_signature(
+                signatures, request.model_spec.signature_name, inputs
+            )
+            response = predict_pb2.PredictResponse()
+            response.model_spec.CopyFrom(request.model_spec)
+            for key, value in outputs.items():
+                response.outputs[key].CopyFrom(tf.make_tensor_proto(value))
+            return response
+
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(2))
+    services.add_PredictionServiceServicer_to_server(
+        PredictionService(), server
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}", received
+    server.stop(None)
+
+
+def test_grpc_client_seed_signatures(gan, grpc_server):
+    client = load_script("grpc_client")
+    address, received = grpc_server
+    request = client.seed_request("dcgan", 5, 3, "generate_uint8")
+    images = client.predict(address, request)["images"]
+    sent = received[-1]
+    assert sent.model_spec.name == "dcgan"
+    assert sent.model_spec.signature_name == "generate_uint8"
+    assert sent.inputs["seed"].dtype == tf.int64.as_datatype_enum
+    assert sent.inputs["num_samples"].dtype == tf.int32.as_datatype_enum
+    assert len(sent.inputs["seed"].tensor_shape.dim) == 0
+    assert images.dtype == np.uint8
+    diff = np.abs(images.astype(int) - to_uint8(gan.generate(3, seed=5)))
+    assert diff.max() <= 1
+    pngs = client.predict(address, client.seed_request("dcgan", 5, 3))
+    decoded = [tf.io.decode_png(png).numpy() for png in pngs["png_bytes"]]
+    np.testing.assert_array_equal(np.stack(decoded), images)
+
+
+def test_grpc_client_latents(gan, grpc_server):
+    client = load_script("grpc_client")
+    address, _ = grpc_server
+    latents = np.random.default_rng(0).normal(size=(2, LATENT_DIM))
+    images = client.predict(address, client.latents_request("dcgan", latents))
+    expected = gan.sampling_generator(latents.astype("float32"))
+    np.testing.assert_allclose(images["images"], expected, atol=1e-5)
+
+
+INPUT_DTYPES = {
+    "latents": np.float32,
+    "seed": np.int64,
+    "num_samples": np.int32,
+}
+
+
+def _json_value(value, name):
+    """TF Serving's JSON encoding of one output tensor."""
+    if name.endswith("_bytes"):
+        return [{"b64": base64.b64encode(item).decode()} for item in value]
+    return value.tolist()
+
+
+@pytest.fixture(scope="module")
+def rest_server(signatures):
+    """Answers :predict in TF Serving's row and columnar JSON formats."""
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(
+                self.rfile.read(int(self.headers["Content-Length"]))
+            )
+            requests.append((self.path, body))
+            name = body.get("signature_name", "serving_default")
+            if "instances" in body:
+                inputs = {"latents": body["instances"]}
+            else:
+                inputs = body["inputs"]
+            inputs = {
+                key: np.array(value, INPUT_DTYPES[key])
+                for key, value in inputs.items()
+            }
+            ((key, value),) = run_signature(signatures, name, inputs).items()
+            key_out = "predictions" if "instances" in body else "outputs"
+            reply = json.dumps({key_out: _json_value(value, key)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", requests
+    server.shutdown()
+
+
+def test_rest_request_bodies_follow_the_documented_formats():
+    client = load_script("rest_client")
+    assert client.seed_body(3, 4) == {
+        "signature_name": "generate_png",
+        "inputs": {"seed": 3, "num_samples": 4},
+    }
+    latents = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
+    assert client.latents_body(latents) == {
+        "signature_name": "serving_default",
+        "instances": [[0.5, -1.0], [2.0, 0.0]],
+    }
+    assert client.latents_body(latents, columnar=True) == {
+        "signature_name": "serving_default",
+        "inputs": {"latents": [[0.5, -1.0], [2.0, 0.0]]},
+    }
+    with pytest.raises(RuntimeError, match="TF Serving error: bad seed"):
+        client.read_response({"error": "bad seed"})
+    with pytest.raises(ValueError, match=r"received keys \['result'\]"):
+        client.read_response({"result": 1})
+
+
+def test_rest_client_round_trip(gan, rest_server):
+    client = load_script("rest_client")
+    url, requests = rest_server
+    pngs = client.predict(url, "dcgan", client.seed_body(9, 2), version=1)
+    assert requests[-1][0] == "/v1/models/dcgan/versions/1:predict"
+    images = np.stack([tf.io.decode_png(png).numpy() for png in pngs])
+    diff = np.abs(images.astype(int) - to_uint8(gan.generate(2, seed=9)))
+    assert diff.max() <= 1
+    latents = np.random.default_rng(1).normal(size=(3, LATENT_DIM))
+    expected = gan.sampling_generator(latents.astype("float32")).numpy()
+    for columnar in (False, True):
+        body = client.latents_body(latents, columnar=columnar)
+        images = np.array(client.predict(url, "dcgan", body))
+        assert requests[-1][0] == "/v1/models/dcgan:predict"
+        np.testing.assert_allclose(images, expected, atol=1e-5)
+
+
+def test_litert_sampling_script(gan, tmp_path):
+    script = load_script("sample_litert")
+    generator = gan.sampling_generator
+    for batch_size, uint8 in [(None, False), (4, True)]:
+        model = str(tmp_path / f"g{batch_size}.tflite")
+        export_tflite(
+            generator, model, batch_size=batch_size, output_uint8=uint8
+        )
+        images = script.sample(model, num_samples=6, seed=2)
+        latents = np.random.default_rng(2).standard_normal(
+            (8 if batch_size else 6, LATENT_DIM), np.float32
+        )[:6]
+        expected = to_uint8(generator(latents, training=False).numpy())
+        assert images.shape == (6, 16, 16, 1)
+        assert np.abs(images.astype(int) - expected).max() <= 1
+    out = str(tmp_path / "grid.png")
+    script.main(["--model", model, "--num_samples", "6", "--out", out])
+    assert np.array(Image.open(out)).shape == (32, 48)
+
+
+def _run_cli(*args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run(
+        [sys.executable, "-m", "keras_dcgan.cli.export", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_cli_exports_a_workdir(gan, tmp_path):
+    gan.compile()
+    workdir = str(tmp_path / "run")
+    save_checkpoint(gan, workdir, 10, {"step": 10, "epoch": 1})
+    serving = str(tmp_path / "serving")
+    tflite = str(tmp_path / "g.tflite")
+    result = _run_cli(
+        f"--workdir={workdir}",
+        f"--saved_model_dir={serving}",
+        "--model_name=mnist",
+        "--version=4",
+        f"--tflite={tflite}",
+        "--quantization=float16",
+        "--tflite_batch=2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"SavedModel: {serving}/mnist/4" in result.stdout
+    latents = np.random.default_rng(4).normal(size=(2, LATENT_DIM))
+    latents = latents.astype("float32")
+    expected = gan.sampling_generator(latents, training=False).numpy()
+    served = tf.saved_model.load(os.path.join(serving, "mnist", "4"))
+    images = served.signatures["serving_default"](latents=latents)["images"]
+    np.testing.assert_allclose(images, expected, atol=1e-5)
+    from keras_dcgan.export import TFLiteGenerator
+
+    runner = TFLiteGenerator(tflite)
+    assert runner.batch_size == 2
+    assert np.abs(runner(latents) - expected).max() < 1e-2
+    # The same version again is refused with the library's message.
+    again = _run_cli(
+        f"--workdir={workdir}",
+        f"--saved_model_dir={serving}",
+        "--model_name=mnist",
+        "--version=4",
+    )
+    assert again.returncode != 0
+    assert "Version 4 already exists" in again.stderr
+
+
+def test_cli_needs_an_output_and_a_checkpoint(tmp_path):
+    result = _run_cli(f"--workdir={tmp_path}")
+    assert result.returncode != 0
+    assert "pass --saved_model_dir and/or --tflite" in result.stderr
+    result = _run_cli(f"--workdir={tmp_path}", f"--tflite={tmp_path}/g.tflite")
+    assert result.returncode != 0
+    assert "No checkpoint in workdir" in result.stderr
