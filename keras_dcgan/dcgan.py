@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan import distribute
 from keras_dcgan import losses
 from keras_dcgan import presets
 from keras_dcgan.blocks import check_positive_int
@@ -316,20 +317,52 @@ class DCGAN(keras.Model):
 
     # --- Training -----------------------------------------------------------
 
-    def _noise(self, shape, distribution="normal"):
-        """Draws training noise, different on every replica and every call."""
-        seed = tf.cast(self.seed_generator.next(), tf.int64)
-        replica = tf.distribute.get_replica_context()
-        replica_id = 0 if replica is None else replica.replica_id_in_sync_group
-        seed = tf.random.experimental.stateless_fold_in(seed, replica_id)
-        if distribution == "uniform":
-            return tf.random.stateless_uniform(shape, seed=seed)
-        return tf.random.stateless_normal(shape, seed=seed)
+    def _batch_position(self, batch_size):
+        """Where this replica's examples sit in the global batch.
 
-    def _gradient_penalty(self, real_images, fake_images):
+        Returns `(offset, batch_size, global_batch_size)`. On one device the
+        offset is 0 and both sizes are equal. Under a strategy the replicas'
+        sizes are gathered (the last batch of an epoch may split unevenly),
+        so every loss is averaged over the true global batch.
+        """
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return tf.constant(0, tf.int32), batch_size, batch_size
+        sizes = replica.all_gather(tf.reshape(batch_size, [1]), axis=0)
+        offset = tf.reduce_sum(sizes[: replica.replica_id_in_sync_group])
+        return offset, batch_size, tf.reduce_sum(sizes)
+
+    def _noise(self, position, shape, distribution="normal"):
+        """Draws this replica's rows of one noise tensor for the global batch.
+
+        Every replica draws the whole global batch from the same seed and
+        keeps its own slice: the replicas get different noise, and a run on
+        N devices sees exactly the noise of a run on one device with the
+        same global batch (what makes distributed training testable against
+        single-device training). Drawing B x latent_dim numbers costs nothing
+        next to the convolutions.
+
+        Args:
+            position: tuple. `(offset, batch_size, global_batch_size)` from
+                `_batch_position`.
+            shape: list of int. Shape of one example's noise.
+            distribution: str. `"normal"` or `"uniform"` (in [0, 1)).
+
+        Returns:
+            A float32 tensor `(batch_size, *shape)`.
+        """
+        offset, batch_size, global_batch_size = position
+        seed = self.seed_generator.next()
+        full_shape = tf.concat([tf.reshape(global_batch_size, [1]), shape], 0)
+        if distribution == "uniform":
+            noise = tf.random.stateless_uniform(full_shape, seed=seed)
+        else:
+            noise = tf.random.stateless_normal(full_shape, seed=seed)
+        return noise[offset : offset + batch_size]
+
+    def _gradient_penalty(self, position, real_images, fake_images):
         """Per-example WGAN-GP penalty at random real/fake interpolates."""
-        batch_size = tf.shape(real_images)[0]
-        alpha = self._noise([batch_size, 1, 1, 1], "uniform")
+        alpha = self._noise(position, [1, 1, 1], "uniform")
         real_images = tf.cast(real_images, fake_images.dtype)
         mixed = real_images + alpha * (fake_images - real_images)
         with tf.GradientTape() as tape:
@@ -339,9 +372,8 @@ class DCGAN(keras.Model):
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
         return tf.square(norms - 1.0)
 
-    def _discriminator_step(self, real_images):
-        batch_size = tf.shape(real_images)[0]
-        latents = self._noise([batch_size, self.latent_dim])
+    def _discriminator_step(self, position, real_images):
+        latents = self._noise(position, [self.latent_dim])
         fake_images = self.generator(latents, training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_images, training=True)
@@ -351,28 +383,38 @@ class DCGAN(keras.Model):
             )
             if self.loss_name == "wasserstein" and self.gradient_penalty_weight:
                 per_example += self.gradient_penalty_weight * (
-                    self._gradient_penalty(real_images, fake_images)
+                    self._gradient_penalty(position, real_images, fake_images)
                 )
-            loss = tf.nn.compute_average_loss(per_example)
+            # The mean over the global batch: the optimizer sums the
+            # replicas' gradients, which then add up to the global mean.
+            loss = tf.nn.compute_average_loss(
+                per_example, global_batch_size=position[2]
+            )
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(self.d_optimizer.scale_loss(loss), variables)
         self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return per_example, real_logits, fake_logits
 
-    def _generator_step(self, batch_size):
-        latents = self._noise([batch_size, self.latent_dim])
+    def _generator_step(self, position):
+        latents = self._noise(position, [self.latent_dim])
         with tf.GradientTape() as tape:
             fake_images = self.generator(latents, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             per_example = losses.generator_loss(self.loss_name, fake_logits)
-            loss = tf.nn.compute_average_loss(per_example)
+            loss = tf.nn.compute_average_loss(
+                per_example, global_batch_size=position[2]
+            )
         variables = self.generator.trainable_variables
         grads = tape.gradient(self.g_optimizer.scale_loss(loss), variables)
         self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return per_example
 
     def _update_ema(self):
-        decay = self.ema_decay
+        # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...):
+        # early on the average forgets quickly, so a short run's EMA is not
+        # dominated by the random initial weights (0.999 ** 1000 = 0.37).
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         for weight, ema_weight in zip(
             self.generator.weights, self.ema_generator.weights, strict=True
         ):
@@ -380,15 +422,24 @@ class DCGAN(keras.Model):
 
     def train_step(self, data):
         real_images = data[0] if isinstance(data, (tuple, list)) else data
+        position = self._batch_position(tf.shape(real_images)[0])
         for _ in range(self.discriminator_steps):
             d_per_example, real_logits, fake_logits = self._discriminator_step(
-                real_images
+                position, real_images
             )
-        g_per_example = self._generator_step(tf.shape(real_images)[0])
+        g_per_example = self._generator_step(position)
         if self.ema_generator is not None:
             self._update_ema()
         self.d_loss_tracker.update_state(d_per_example)
         self.g_loss_tracker.update_state(g_per_example)
         self.real_prob_tracker.update_state(tf.sigmoid(real_logits))
         self.fake_prob_tracker.update_state(tf.sigmoid(fake_logits))
-        return {metric.name: metric.result() for metric in self.metrics}
+        logs = {metric.name: metric.result() for metric in self.metrics}
+        if distribute.is_multi_worker(tf.distribute.get_strategy()):
+            # Keras 3.15 reduces multi-worker logs with
+            # `strategy.reduce("MEAN", value, axis=0)`, which fails on
+            # scalars; rank-1 logs reduce to the same scalars.
+            logs = {
+                name: tf.reshape(value, [1]) for name, value in logs.items()
+            }
+        return logs

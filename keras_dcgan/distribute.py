@@ -1,0 +1,154 @@
+"""Distribution strategies by name, so a training script never changes.
+
+Create the strategy first, before any other TensorFlow work, then build and
+compile the DCGAN inside `strategy.scope()`:
+
+    strategy = get_strategy("mirrored")
+    with strategy.scope():
+        gan = DCGAN.from_preset("celeba64")
+        gan.compile()
+    gan.fit(dataset)  # the dataset's batch is the *global* batch
+
+| name           | what it runs on                                         |
+|----------------|---------------------------------------------------------|
+| `default`      | TensorFlow's default: one device, no distribution       |
+| `one_device`   | one chosen device (`devices=["GPU:1"]`)                 |
+| `mirrored`     | all local GPUs (or `devices`), synchronous data-parallel |
+| `multi_worker` | several hosts, each described by the `TF_CONFIG`        |
+|                | environment variable that TensorFlow reads              |
+| `tpu`          | a Cloud TPU (`tpu="name-or-grpc-address"`)               |
+
+See docs/scaling.md for the commands.
+"""
+
+from collections.abc import Sequence
+
+import tensorflow as tf
+
+STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
+COMMUNICATIONS = ("auto", "ring", "nccl")
+
+
+def get_strategy(
+    name: str = "default",
+    devices: Sequence[str] | None = None,
+    tpu: str | None = None,
+    communication: str = "auto",
+) -> tf.distribute.Strategy:
+    """Returns a `tf.distribute.Strategy` by name.
+
+    Call it before any other TensorFlow work: the multi-worker and TPU
+    strategies must be created before TensorFlow initializes its devices.
+
+    Args:
+        name: str. One of `"default"`, `"one_device"`, `"mirrored"`,
+            `"multi_worker"` or `"tpu"`. Defaults to `"default"`.
+        devices: sequence of str or None. Devices for `"one_device"` (exactly
+            one) and `"mirrored"` (one or more), such as `["GPU:0", "GPU:1"]`.
+            None picks the first GPU for `"one_device"` (the CPU if there is
+            none) and all GPUs for `"mirrored"`. Other strategies take no
+            devices. Defaults to None.
+        tpu: str or None. For `"tpu"`: the TPU name or `grpc://` address;
+            None (or `""`) finds the TPU of a Cloud TPU VM. Defaults to None.
+        communication: str. Cross-host all-reduce of `"multi_worker"`:
+            `"auto"`, `"ring"` (gRPC, works everywhere) or `"nccl"` (GPUs).
+            Defaults to `"auto"`.
+
+    Returns:
+        The strategy. Build and compile the model in its `scope()`.
+
+    Example:
+    >>> strategy = get_strategy("one_device", devices=["CPU:0"])
+    >>> strategy.num_replicas_in_sync
+    1
+    """
+    if name not in STRATEGIES:
+        raise ValueError(
+            f"Unknown strategy {name!r}; expected one of {list(STRATEGIES)}."
+        )
+    if communication not in COMMUNICATIONS:
+        raise ValueError(
+            f"Unknown communication {communication!r}; expected one of "
+            f"{list(COMMUNICATIONS)}."
+        )
+    if devices is not None and name not in ("one_device", "mirrored"):
+        raise ValueError(
+            f"Strategy {name!r} takes no `devices` (received "
+            f"{list(devices)}): only 'one_device' and 'mirrored' do. "
+            "Multi-worker jobs use every local GPU of each worker."
+        )
+    if tpu is not None and name != "tpu":
+        raise ValueError(
+            f"`tpu` ({tpu!r}) only applies to strategy 'tpu', not {name!r}."
+        )
+    if communication != "auto" and name != "multi_worker":
+        raise ValueError(
+            f"`communication` ({communication!r}) only applies to strategy "
+            f"'multi_worker', not {name!r}."
+        )
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "one_device":
+        if devices is None:
+            gpus = tf.config.list_logical_devices("GPU")
+            devices = [gpus[0].name if gpus else "/CPU:0"]
+        if len(devices) != 1:
+            raise ValueError(
+                "Strategy 'one_device' takes exactly one device; received "
+                f"{list(devices)}."
+            )
+        return tf.distribute.OneDeviceStrategy(devices[0])
+    if name == "mirrored":
+        if devices is not None and not devices:
+            raise ValueError(
+                "Strategy 'mirrored' needs at least one device; received []."
+            )
+        return tf.distribute.MirroredStrategy(
+            None if devices is None else list(devices)
+        )
+    if name == "multi_worker":
+        implementation = {
+            "auto": tf.distribute.experimental.CommunicationImplementation.AUTO,
+            "ring": tf.distribute.experimental.CommunicationImplementation.RING,
+            "nccl": tf.distribute.experimental.CommunicationImplementation.NCCL,
+        }[communication]
+        return tf.distribute.MultiWorkerMirroredStrategy(
+            communication_options=tf.distribute.experimental.CommunicationOptions(
+                implementation=implementation
+            )
+        )
+    return _tpu_strategy(tpu)
+
+
+def _tpu_strategy(tpu: str | None) -> tf.distribute.TPUStrategy:
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+            tpu=tpu or ""
+        )
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, OSError, RuntimeError, tf.errors.OpError) as error:
+        raise ValueError(
+            f"No TPU found for tpu={tpu!r}: {error}. Run on a Cloud TPU VM "
+            "(tpu=None) or pass the TPU's name or grpc:// address."
+        ) from error
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    """Whether `strategy` synchronizes replicas on more than one host.
+
+    Args:
+        strategy: tf.distribute.Strategy. Any strategy.
+
+    Returns:
+        True for a `MultiWorkerMirroredStrategy` with two or more workers.
+
+    Example:
+    >>> is_multi_worker(tf.distribute.get_strategy())
+    False
+    """
+    # The same test Keras uses to pick its multi-worker reduction of logs.
+    return isinstance(
+        strategy, tf.distribute.MultiWorkerMirroredStrategy
+    ) and bool(strategy.extended._in_multi_worker_mode())
