@@ -1,8 +1,9 @@
 """Image preprocessing for GAN training: one image in, one image out.
 
-Every function here is a graph-compatible TensorFlow function on a single
-`(height, width, channels)` image, except `random_flip`, which works on a
-batch so the pipeline flips whole batches at once.
+Every function here is a graph-compatible TensorFlow function on one
+`(height, width, channels)` image or a `(batch, height, width, channels)`
+batch of equal-size images: the pipeline preprocesses in-memory data a chunk
+at a time, which is many times faster than image by image.
 """
 
 import tensorflow as tf
@@ -27,7 +28,8 @@ def to_channels(image: tf.Tensor, channels: int) -> tf.Tensor:
     """Converts an image between grayscale and RGB.
 
     Args:
-        image: tf.Tensor. `(height, width, c)` with a static `c` of 1 or 3.
+        image: tf.Tensor. `([batch,] height, width, c)` with a static `c`
+            of 1 or 3.
         channels: int. 1 (grayscale, ITU-R 601 luma) or 3 (RGB; a gray image
             is repeated in all three channels).
 
@@ -43,7 +45,7 @@ def to_channels(image: tf.Tensor, channels: int) -> tf.Tensor:
     if current == channels:
         return image
     if current == 1 and channels == 3:
-        return tf.tile(image, [1, 1, 3])
+        return tf.repeat(image, 3, axis=-1)
     if current == 3 and channels == 1:
         return tf.image.rgb_to_grayscale(tf.cast(image, tf.float32))
     raise ValueError(
@@ -56,37 +58,39 @@ def center_crop(image: tf.Tensor) -> tf.Tensor:
     """Crops the largest centered square out of an image.
 
     Args:
-        image: tf.Tensor. `(height, width, channels)`; sizes may be dynamic.
+        image: tf.Tensor. `([batch,] height, width, channels)`; sizes may be
+            dynamic.
 
     Returns:
-        A `(side, side, channels)` image with `side = min(height, width)`.
+        A `([batch,] side, side, channels)` image with `side = min(height,
+        width)`.
 
     Example:
     >>> center_crop(tf.zeros([218, 178, 3])).shape
     TensorShape([178, 178, 3])
     """
-    height, width = image.shape[0], image.shape[1]
-    if height is not None and width is not None:
-        # Static shapes: slice in Python so the output shape stays static.
+    height, width = image.shape[-3], image.shape[-2]
+    if height is None or width is None:
+        height, width = tf.shape(image)[-3], tf.shape(image)[-2]
+        side = tf.minimum(height, width)
+    else:
+        # Static shapes: Python ints keep the output shape static.
         side = min(height, width)
-        top, left = (height - side) // 2, (width - side) // 2
-        return image[top : top + side, left : left + side]
-    shape = tf.shape(image)
-    side = tf.minimum(shape[0], shape[1])
-    top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
-    return image[top : top + side, left : left + side]
+    top, left = (height - side) // 2, (width - side) // 2
+    return image[..., top : top + side, left : left + side, :]
 
 
 def resize(image: tf.Tensor, size: int, method: str) -> tf.Tensor:
     """Resizes an image to `size x size` with a `tf.image.resize` method.
 
     Args:
-        image: tf.Tensor. `(height, width, channels)`.
+        image: tf.Tensor. `([batch,] height, width, channels)`.
         size: int. The output height and width.
         method: str. One of `RESIZE_METHODS`.
 
     Returns:
-        A float32 `(size, size, channels)` image; the input when its static
+        A float32 `([batch,] size, size, channels)` image; the input when its
+        static
         shape already matches (resizing to the same size would only cost
         time).
 
@@ -94,7 +98,7 @@ def resize(image: tf.Tensor, size: int, method: str) -> tf.Tensor:
     >>> resize(tf.zeros([28, 28, 1]), 14, "area").shape
     TensorShape([14, 14, 1])
     """
-    if tuple(image.shape[:2]) == (size, size):
+    if tuple(image.shape[-3:-1]) == (size, size):
         return tf.cast(image, tf.float32)
     return tf.image.resize(tf.cast(image, tf.float32), [size, size], method)
 
@@ -103,24 +107,28 @@ def pad(image: tf.Tensor, size: int, value: float) -> tf.Tensor:
     """Pads an image evenly on all sides to `size x size`.
 
     Args:
-        image: tf.Tensor. `(height, width, channels)`, at most `size` high
-            and wide.
+        image: tf.Tensor. `([batch,] height, width, channels)`, at most
+            `size` high and wide.
         size: int. The output height and width.
         value: float. The fill value, e.g. -1 for black in [-1, 1].
 
     Returns:
-        A `(size, size, channels)` image; odd padding puts the extra row or
-        column at the bottom or right.
+        A `([batch,] size, size, channels)` image; odd padding puts the
+        extra row or column at the bottom or right.
 
     Example:
     >>> pad(tf.zeros([28, 28, 1]), 32, -1.0).shape
     TensorShape([32, 32, 1])
     """
     shape = tf.shape(image)
-    rows, cols = size - shape[0], size - shape[1]
-    paddings = [[rows // 2, rows - rows // 2], [cols // 2, cols - cols // 2]]
-    image = tf.pad(image, [*paddings, [0, 0]], constant_values=value)
-    return tf.ensure_shape(image, [size, size, image.shape[-1]])
+    rows, cols = size - shape[-3], size - shape[-2]
+    paddings = [[0, 0]] * (image.shape.rank - 3) + [
+        [rows // 2, rows - rows // 2],
+        [cols // 2, cols - cols // 2],
+        [0, 0],
+    ]
+    image = tf.pad(image, paddings, constant_values=value)
+    return tf.ensure_shape(image, [*image.shape[:-3], size, size, None])
 
 
 def normalize(image: tf.Tensor, value_range: tuple[float, float]) -> tf.Tensor:
