@@ -52,12 +52,26 @@ def latents(batch, seed=1):
     return rng.standard_normal((batch, LATENT_DIM), np.float32)
 
 
+@pytest.fixture(scope="module")
+def converted(generator):
+    """`convert_tflite(generator, quantization, batch_size=...)`, cached."""
+    cache = {}
+
+    def convert(quantization, batch_size):
+        key = (quantization, batch_size)
+        if key not in cache:
+            cache[key] = convert_tflite(
+                generator, quantization=quantization, batch_size=batch_size
+            )
+        return cache[key]
+
+    return convert
+
+
 @pytest.mark.parametrize("batch_size", [None, 2])
 @pytest.mark.parametrize("quantization", QUANTIZATIONS)
-def test_matches_keras(generator, quantization, batch_size):
-    content = convert_tflite(
-        generator, quantization=quantization, batch_size=batch_size
-    )
+def test_matches_keras(generator, converted, quantization, batch_size):
+    content = converted(quantization, batch_size)
     runner = TFLiteGenerator(content)
     assert runner.batch_size == batch_size
     assert runner.latent_dim == LATENT_DIM
@@ -80,13 +94,10 @@ def test_matches_keras(generator, quantization, batch_size):
         assert "SHAPE" not in tflite_op_names(content)
 
 
-def test_quantization_shrinks_the_model(generator):
+def test_quantization_shrinks_the_model(converted):
     # On a tiny model the flatbuffer overhead dominates, so the sizes are
     # only ordered here; docs/performance.md has the real-size ratios.
-    sizes = {
-        name: len(convert_tflite(generator, quantization=name, batch_size=1))
-        for name in QUANTIZATIONS
-    }
+    sizes = {name: len(converted(name, 2)) for name in QUANTIZATIONS}
     assert sizes["float16"] < sizes["none"]
     assert sizes["dynamic_range"] < sizes["none"]
     assert sizes["int8"] < sizes["none"]
@@ -107,8 +118,8 @@ def test_uint8_output(generator, quantization):
     assert diff <= (1 if quantization == "none" else 0.1 * 127.5 + 1)
 
 
-def test_builtin_ops_only(generator):
-    names = tflite_op_names(convert_tflite(generator))
+def test_builtin_ops_only(converted):
+    names = tflite_op_names(converted("none", None))
     assert "TRANSPOSE_CONV" in names
     assert not [name for name in names if name.startswith("Flex")]
 
@@ -155,10 +166,10 @@ def test_bad_arguments(generator, tmp_path):
         convert_tflite(untrained)
 
 
-def test_wrong_latents_are_an_error(generator):
-    dynamic = TFLiteGenerator(convert_tflite(generator))
+def test_wrong_latents_are_an_error(converted):
+    dynamic = TFLiteGenerator(converted("none", None))
     with pytest.raises(ValueError, match=r"shape \(batch, 8\); received"):
         dynamic(np.zeros((2, 9), np.float32))
-    fixed = TFLiteGenerator(convert_tflite(generator, batch_size=2))
+    fixed = TFLiteGenerator(converted("none", 2))
     with pytest.raises(ValueError, match="fixed batch of 2; received 3"):
         fixed(np.zeros((3, 8), np.float32))
