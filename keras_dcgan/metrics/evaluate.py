@@ -322,6 +322,12 @@ def evaluate_workdir(
     Returns:
         The dict written: the metrics plus `checkpoint`, `step`, `dataset`,
         `split`, `extractor` and `seed`.
+
+    Example:
+    >>> result = evaluate_workdir(
+    ...     "runs/demo", "mnist-sample", num_samples=2000,
+    ...     extractor="classifier:digits.keras")  # doctest: +SKIP
+    >>> result["fid"]  # doctest: +SKIP
     """
     from keras_dcgan import data
     from keras_dcgan import workdir as workdir_lib

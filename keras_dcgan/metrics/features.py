@@ -554,7 +554,7 @@ def load_extractor(spec: str) -> FeatureExtractor:
         A `FeatureExtractor`.
 
     Example:
-    >>> extractor = load_extractor("classifier:digits.keras")
+    >>> extractor = load_extractor("classifier:digits.keras")  # doctest: +SKIP
     """
     kind, _, rest = spec.partition(":")
     if kind == "inception":
