@@ -147,3 +147,55 @@ def test_interpolation_latents_walks_through_seeded_points():
 def test_interpolation_latents_rejects_one_point():
     with pytest.raises(ValueError, match="num_points"):
         sampling.interpolation_latents(1, 3, 8, num_points=1)
+
+
+class _Generator:
+    """Stands in for a DCGAN: the image is the latent's first entries."""
+
+    latent_dim = 4
+
+    def __init__(self):
+        self.sampling_generator = self
+
+    def predict(self, latents, batch_size=None, verbose=None):
+        return np.tanh(np.asarray(latents)[:, :4].reshape(-1, 2, 2, 1))
+
+    def generate(self, num_samples, seed=None):
+        return self.predict(sample_latents(num_samples, 4, seed))
+
+
+def test_write_samples_uses_the_seed(tmp_path):
+    out = sampling.write_samples(
+        _Generator(), str(tmp_path / "s.npy"), num_samples=3, seed=4
+    )
+    latents = np.asarray(sample_latents(3, 4, 4))
+    expected = images.to_uint8(np.tanh(latents.reshape(3, 2, 2, 1)))
+    np.testing.assert_array_equal(np.load(out), expected)
+
+
+def test_write_interpolation_png_rows_are_walks(tmp_path):
+    out = sampling.write_interpolation(
+        _Generator(), str(tmp_path / "w.png"), num_walks=2, steps=5, seed=1
+    )
+    with Image.open(out) as image:
+        grid = np.asarray(image)
+    # 2 rows of 5 images of 2x2 pixels with 2 pixels of padding.
+    assert grid.shape == (2 * 4 + 2, 5 * 4 + 2)
+    walks = sampling.interpolation_latents(2, 4, 4, seed=1)
+    first_row_last = images.to_uint8(np.tanh(walks[0, -1].reshape(2, 2)))
+    np.testing.assert_array_equal(grid[2:4, 18:20], first_row_last)
+
+
+def test_write_interpolation_gif_loops(tmp_path):
+    out = sampling.write_interpolation(
+        _Generator(),
+        str(tmp_path / "w.gif"),
+        num_walks=3,
+        steps=4,
+        num_points=3,
+        seed=1,
+    )
+    with Image.open(out) as gif:
+        assert gif.n_frames == 12
+    with pytest.raises(ValueError, match=r"'\.png'.*'\.gif'"):
+        sampling.write_interpolation(_Generator(), str(tmp_path / "w.mp4"))

@@ -1,0 +1,197 @@
+"""Tests of the `keras-dcgan` command line.
+
+Subcommands run in subprocesses (each defines absl flags at import, and
+absl flags are process-wide); the dispatcher's own messages run in-process.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_dcgan import images as images_lib
+from keras_dcgan import workdir
+from keras_dcgan.cli import main
+from keras_dcgan.training import get_train_config
+from keras_dcgan.training import train
+from keras_dcgan.training.trainer import prepare_workdir
+
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "keras-dcgan")
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+TINY = {
+    "image_size": 16,
+    "latent_dim": 8,
+    "generator_filters": 4,
+    "discriminator_filters": 4,
+}
+
+
+def _cli(*args):
+    return subprocess.run(
+        [SCRIPT, *args], capture_output=True, text=True, env=ENV, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A workdir with a tiny trained DCGAN (EMA on)."""
+    run = str(tmp_path_factory.mktemp("cli") / "run")
+    config = get_train_config(
+        "mnist",
+        dataset="mnist-sample",
+        network=TINY,
+        batch_size=4,
+        epochs=1,
+        steps_per_epoch=2,
+        num_samples=4,
+        tensorboard=False,
+    )
+    train(config, run, verbose=0)
+    return run
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "text"),
+    [
+        ([], 2, "err", "usage: keras-dcgan SUBCOMMAND"),
+        (["--help"], 0, "out", "evaluate"),
+        (["trian"], 2, "err", "unknown subcommand 'trian'; expected one of"),
+    ],
+)
+def test_dispatcher_messages(capsys, argv, code, stream, text):
+    with pytest.raises(SystemExit) as exit_info:
+        main.run(["keras-dcgan", *argv])
+    assert exit_info.value.code == code
+    printed = capsys.readouterr()
+    assert text in (printed.out if stream == "out" else printed.err)
+
+
+def test_usage_lists_every_subcommand():
+    for name in ("train", "sample", "interpolate", "export", "evaluate"):
+        assert f"  {name}" in main.usage()
+
+
+def test_sample_npy_is_generate_as_uint8(run_dir, tmp_path):
+    out = str(tmp_path / "s.npy")
+    result = _cli(
+        "sample", f"--workdir={run_dir}", "--num=5", "--seed=3", f"--out={out}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote 5 samples to {out}" in result.stdout
+    gan = workdir.load_gan(run_dir)
+    expected = images_lib.to_uint8(gan.generate(5, seed=3))
+    # The EMA generator draws the samples; it differs from the raw one.
+    assert gan.ema_generator is not None
+    np.testing.assert_array_equal(np.load(out), expected)
+
+
+@pytest.mark.slow
+def test_sample_png_grid_and_folder(run_dir, tmp_path):
+    result = _cli(
+        "sample", f"--workdir={run_dir}", "--num=3", f"--out={tmp_path}/d/"
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(tmp_path / "d")) == [
+        "000000.png",
+        "000001.png",
+        "000002.png",
+    ]
+    result = _cli(
+        "sample", f"--workdir={run_dir}", "--num=9", f"--out={tmp_path}/g.png"
+    )
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "g.png") as grid:
+        assert grid.size == (3 * 18 + 2, 3 * 18 + 2)
+
+
+def test_interpolate_gif(run_dir, tmp_path):
+    result = _cli(
+        "interpolate",
+        f"--workdir={run_dir}",
+        f"--out={tmp_path}/w.gif",
+        "--num_walks=4",
+        "--steps=3",
+        "--num_points=2",
+    )
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "w.gif") as gif:
+        # A closed loop through 2 points, 3 frames per segment.
+        assert gif.n_frames == 6
+        assert gif.size == (2 * 18 + 2, 2 * 18 + 2)
+
+
+@pytest.mark.slow
+def test_interpolate_png(run_dir, tmp_path):
+    result = _cli(
+        "interpolate",
+        f"--workdir={run_dir}",
+        f"--out={tmp_path}/w.png",
+        "--num_walks=2",
+        "--steps=5",
+    )
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "w.png") as grid:
+        assert grid.size == (5 * 18 + 2, 2 * 18 + 2)
+
+
+# Each case is a process start (seconds of TensorFlow import); the library
+# raises the same messages in the fast in-process tests.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (
+            ["train", "--preset=imagenet", "--workdir=x"],
+            "value should be one of <mnist|fashion_mnist|cifar10|celeba64>",
+        ),
+        (
+            ["sample", "--workdir=WORKDIR", "--out=x.jpg"],
+            "keras-dcgan sample: error: Cannot tell the output format of "
+            "'x.jpg'",
+        ),
+        (
+            [
+                "train",
+                "--preset=mnist",
+                "--dataset=mnist-sample",
+                "--image_size=64",
+                "--workdir=NEW",
+            ],
+            "keras-dcgan train: error: image_size=64 would enlarge",
+        ),
+    ],
+)
+def test_bad_flags_fail_with_clear_messages(run_dir, tmp_path, args, text):
+    new = str(tmp_path / "new")
+    args = [a.replace("WORKDIR", run_dir).replace("NEW", new) for a in args]
+    result = _cli(*args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert text in result.stderr
+    assert not os.path.exists(new)
+
+
+def test_train_refuses_a_workdir_of_another_architecture(tmp_path):
+    config = get_train_config("mnist", dataset="mnist-sample", network=TINY)
+    prepare_workdir(str(tmp_path), config)
+    flags = [f"--{name}={value}" for name, value in TINY.items()]
+    result = _cli(
+        "train",
+        "--preset=mnist",
+        "--dataset=mnist-sample",
+        f"--workdir={tmp_path}",
+        *flags,
+        "--latent_dim=16",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(
+        r"keras-dcgan train: error: Workdir '.*' holds a run with another "
+        r"configuration.*\n  network.latent_dim: 8 -> 16\n.*--overwrite",
+        result.stderr,
+        flags=re.DOTALL,
+    )
