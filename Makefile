@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= runs/demo
+# Extra `keras-dcgan train` flags for the demo, e.g. DEMO_FLAGS=--epochs=1
+DEMO_FLAGS ?=
 
 .PHONY: install demo test test-slow lint format docs clean
 
@@ -18,7 +20,7 @@ install: $(STAMP)
 
 ## The main job: train on the bundled MNIST sample, write samples, export.
 demo: $(STAMP)
-	$(BIN)/keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=$(DEMO_DIR)
+	$(BIN)/keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=$(DEMO_DIR) $(DEMO_FLAGS)
 	$(BIN)/keras-dcgan sample --workdir=$(DEMO_DIR) --num=64 --out=$(DEMO_DIR)/samples.png
 	$(BIN)/keras-dcgan interpolate --workdir=$(DEMO_DIR) --out=$(DEMO_DIR)/interpolation.gif
 	$(BIN)/keras-dcgan export --workdir=$(DEMO_DIR) --saved_model_dir=$(DEMO_DIR)/serving --tflite=$(DEMO_DIR)/generator.tflite
