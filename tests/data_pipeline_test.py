@@ -171,6 +171,13 @@ def test_seed_fixes_the_order_and_epochs_differ():
     )
 
 
+@pytest.mark.parametrize("count", [8, 11])
+def test_cardinality_is_whole_batches(count):
+    dataset = data.load(digits(count), batch_size=4)
+    assert int(dataset.cardinality()) == count // 4
+    assert len(list(dataset)) == count // 4
+
+
 def test_no_shuffle_keeps_the_order():
     images = digits(8)
     np.testing.assert_allclose(

@@ -101,7 +101,10 @@ def scan_images(paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cached_scan(paths: list[str]):
-    key = tuple((p, os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in paths)
+    key = tuple(
+        (path, stat.st_mtime_ns, stat.st_size)
+        for path, stat in ((p, os.stat(p)) for p in paths)
+    )
     if key not in _SCANS:
         _SCANS.clear()
         _SCANS[key] = scan_images(paths)

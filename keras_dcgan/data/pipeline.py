@@ -220,6 +220,11 @@ def load(
             .map(transform, num_parallel_calls=tf.data.AUTOTUNE)
             .unbatch()
         )
+        if num_examples is not None:
+            # `unbatch` forgets the length; Keras shows it as steps/epoch.
+            dataset = dataset.apply(
+                tf.data.experimental.assert_cardinality(num_examples)
+            )
     else:
         dataset = elements.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
     if cache is not None:
