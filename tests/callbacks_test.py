@@ -219,3 +219,14 @@ def test_nan_guard_without_raising(gan):
     assert int(gan.g_optimizer.iterations) == 1
     assert "No checkpoint" not in str(guard.error)
     assert "diverged at step 1" in str(guard.error)
+
+
+def test_epoch_summary_prints_one_line_per_epoch(gan, tmp_path):
+    grid = callbacks.SampleGrid(str(tmp_path), num_samples=2)
+    lines = []
+    summary = callbacks.EpochSummary(grid, print_fn=lines.append)
+    history = _fit(gan, _images(8), [grid, summary])
+    assert len(lines) == 2
+    assert lines[1].startswith("epoch 2/2  step 4  d_loss ")
+    assert f"g_loss {history.history['g_loss'][1]:.4g}" in lines[1]
+    assert lines[1].endswith(os.path.join(str(tmp_path), "step-00000004.png"))

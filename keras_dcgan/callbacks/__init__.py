@@ -7,9 +7,11 @@
 - `WorkdirCheckpoint`: atomic checkpoints in a workdir that resume exactly.
 - `NonFiniteGuard`: stops with a clear error when a loss becomes NaN or inf.
 - `TrainingCurve`: per-step metrics (and a CSV) plotted as a PNG at the end.
+- `EpochSummary`: one line per epoch with the step, metrics and time.
 """
 
 from keras_dcgan.callbacks.checkpoint import WorkdirCheckpoint
+from keras_dcgan.callbacks.epoch_summary import EpochSummary
 from keras_dcgan.callbacks.non_finite import NonFiniteGuard
 from keras_dcgan.callbacks.non_finite import NonFiniteLossError
 from keras_dcgan.callbacks.sample_grid import SampleGrid
@@ -18,6 +20,7 @@ from keras_dcgan.callbacks.training_curve import TrainingCurve
 from keras_dcgan.callbacks.training_curve import plot_training_curve
 
 __all__ = [
+    "EpochSummary",
     "GANTensorBoard",
     "NonFiniteGuard",
     "NonFiniteLossError",

@@ -258,16 +258,19 @@ def _preset(name: str, dataset: str, **changes) -> TrainConfig:
 
 TRAIN_PRESETS = {
     # 10k to 60k small grayscale images: smaller batches give more updates
-    # per epoch, and the generator average (EMA) smooths the samples.
+    # per epoch, and the generator average (EMA) smooths the samples. The
+    # EMA starts from the random initial generator, whose share after n
+    # steps is decay**n: 0.995 forgets it within a few hundred steps, so it
+    # also suits short runs (10 epochs of the 10k mnist-sample: 1560 steps).
     "mnist": _preset(
-        "mnist", "mnist", batch_size=64, epochs=10, ema_decay=0.999
+        "mnist", "mnist", batch_size=64, epochs=10, ema_decay=0.995
     ),
     "fashion_mnist": _preset(
         "fashion_mnist",
         "fashion_mnist",
         batch_size=64,
         epochs=10,
-        ema_decay=0.999,
+        ema_decay=0.995,
     ),
     # The paper's recipe as published.
     "cifar10": _preset("cifar10", "cifar10", epochs=30),

@@ -312,7 +312,7 @@ def train(
         )
         return gan
 
-    callbacks = _callbacks(config, workdir, steps_per_epoch, callbacks)
+    callbacks = _callbacks(config, workdir, steps_per_epoch, callbacks, verbose)
     if batch:
         # Finish the interrupted epoch first: Keras epochs cannot start
         # in the middle, so this fit covers the rest of one epoch.
@@ -346,16 +346,25 @@ def train(
     return gan
 
 
-def _callbacks(config, workdir, steps_per_epoch, extra_callbacks):
+def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
     join = os.path.join
-    callbacks = [
-        callbacks_lib.SampleGrid(
-            join(workdir, workdir_lib.SAMPLES_DIR),
-            num_samples=config.num_samples,
-            seed=config.seed,
-            every_n_steps=config.sample_every_steps,
-            gif_path=join(workdir, workdir_lib.TRAINING_GIF),
-        ),
+    sample_grid = callbacks_lib.SampleGrid(
+        join(workdir, workdir_lib.SAMPLES_DIR),
+        num_samples=config.num_samples,
+        seed=config.seed,
+        every_n_steps=config.sample_every_steps,
+        gif_path=join(workdir, workdir_lib.TRAINING_GIF),
+    )
+    callbacks = [sample_grid]
+    if verbose:
+        # Keras appends its progress bar last; placed first, the bar ends
+        # its epoch line before the summary (after the new grid) prints.
+        callbacks = [
+            keras.callbacks.ProgbarLogger(),
+            sample_grid,
+            callbacks_lib.EpochSummary(sample_grid),
+        ]
+    callbacks += [
         callbacks_lib.TrainingCurve(
             join(workdir, workdir_lib.TRAINING_CURVE),
             csv_path=join(workdir, workdir_lib.METRICS_CSV),
