@@ -1,4 +1,4 @@
-"""Samples images from a TF Serving DCGAN over gRPC.
+r"""Samples images from a TF Serving DCGAN over gRPC.
 
     python export/grpc_client.py --server=localhost:8500 --model=dcgan \
         --seed=0 --num_samples=16 --out_dir=samples

@@ -1,4 +1,4 @@
-"""Samples images from a TF Serving DCGAN over its REST API.
+r"""Samples images from a TF Serving DCGAN over its REST API.
 
     python export/rest_client.py --url=http://localhost:8501 --model=dcgan \
         --seed=0 --num_samples=16 --out_dir=samples

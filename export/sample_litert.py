@@ -1,4 +1,4 @@
-"""Samples images from a TFLite generator with LiteRT, as a phone app does.
+r"""Samples images from a TFLite generator with LiteRT, as a phone app does.
 
     python export/sample_litert.py --model=generator.tflite --num_samples=16 \
         --seed=0 --out=grid.png

@@ -1,4 +1,4 @@
-"""`keras-dcgan export`: a trained generator to TF Serving and/or TFLite.
+r"""`keras-dcgan export`: a trained generator to TF Serving and/or TFLite.
 
     keras-dcgan export --workdir=runs/mnist --saved_model_dir=serving
     keras-dcgan export --workdir=runs/mnist --tflite=gen.tflite \
@@ -11,6 +11,7 @@ the workdir's newest checkpoint. The library functions are in
 
 from absl import app
 from absl import flags
+from absl import logging
 
 flags.DEFINE_string(
     "workdir", None, "Training workdir (or a .keras file) to export from."
@@ -52,6 +53,10 @@ def main(argv):
         raise app.UsageError(
             "Nothing to export: pass --saved_model_dir and/or --tflite."
         )
+    if not FLAGS["verbosity"].present:
+        # absl's default under app.run is INFO, which floods the output with
+        # TensorFlow's SavedModel-writing logs.
+        logging.set_verbosity(logging.WARNING)
     # Imported here so `--help` answers without loading TensorFlow.
     from keras_dcgan import export
     from keras_dcgan.workdir import load_gan
