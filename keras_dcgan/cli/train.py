@@ -14,6 +14,7 @@ Run the same command again after a stop or a kill to resume, with a larger
 from absl import app
 from absl import flags
 
+from keras_dcgan import distribute
 from keras_dcgan import training
 from keras_dcgan.blocks import ACTIVATIONS
 from keras_dcgan.blocks import DOWNSAMPLING_MODES
@@ -42,6 +43,18 @@ flags.DEFINE_bool(
     False,
     "Delete the run already in --workdir (its config, checkpoints, samples "
     "and logs) and start again.",
+)
+flags.DEFINE_enum(
+    "strategy",
+    "default",
+    list(distribute.STRATEGIES),
+    "Distribution strategy (keras_dcgan.distribute.get_strategy); "
+    "--batch_size is the global batch over all replicas.",
+)
+flags.DEFINE_list(
+    "devices",
+    None,
+    "Devices for --strategy=one_device or mirrored, e.g. GPU:0,GPU:1.",
 )
 flags.DEFINE_integer(
     "verbose", 1, "0: quiet; 1: progress bar with ETA; 2: one line per epoch."
@@ -82,12 +95,15 @@ def main(argv):
     """Trains as the flags say."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    # First: some strategies must exist before TensorFlow initializes.
+    strategy = distribute.get_strategy(FLAGS.strategy, devices=FLAGS.devices)
     config = config_from_flags()
     try:
         training.train(
             config,
             FLAGS.workdir,
             overwrite=FLAGS.overwrite,
+            strategy=strategy,
             verbose=FLAGS.verbose,
         )
     except NonFiniteLossError as error:
