@@ -201,9 +201,16 @@ def export_saved_model(
         The path of the written version directory.
 
     Example:
-    >>> gan = keras_dcgan.workdir.load_gan("runs/demo")  # doctest: +SKIP
-    >>> export_saved_model(gan.sampling_generator, "runs/demo/serving")
-    'runs/demo/serving/dcgan/1'
+    For a trained run: `export_saved_model(load_gan(workdir)
+    .sampling_generator, "serving")`. With a tiny untrained generator:
+
+    >>> import tempfile
+    >>> from keras_dcgan import Generator
+    >>> generator = Generator(8, image_size=16, channels=1, filters=4)
+    >>> base = tempfile.mkdtemp()
+    >>> path = export_saved_model(generator, base, allow_untrained=True)
+    >>> os.path.relpath(path, base)
+    'dcgan/1'
     """
     check_generator(generator, allow_untrained=allow_untrained)
     if not isinstance(model_name, str) or not re.fullmatch(
