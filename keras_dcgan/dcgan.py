@@ -47,6 +47,13 @@ def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
     )
 
 
+def _loss_scaled(optimizer):
+    """Wraps `optimizer` in a dynamic `LossScaleOptimizer` unless it is one."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
 @keras.saving.register_keras_serializable(package="keras_dcgan")
 class DCGAN(keras.Model):
     """A generative adversarial network trained with `model.fit`.
@@ -188,7 +195,10 @@ class DCGAN(keras.Model):
                 Adam(2e-4, beta_1=0.5). Defaults to None.
             g_optimizer: keras.optimizers.Optimizer, str or None. The
                 generator's optimizer, a different object from
-                `d_optimizer`. Defaults to None (the paper's Adam).
+                `d_optimizer`. Defaults to None (the paper's Adam). When
+                either network computes in float16 (the `"mixed_float16"`
+                dtype policy), both optimizers are wrapped in a
+                `keras.optimizers.LossScaleOptimizer`.
             loss: str. `"non_saturating"`, `"minimax"`, `"least_squares"`,
                 `"hinge"` or `"wasserstein"` (with gradient penalty). Defaults
                 to `"non_saturating"`.
@@ -233,6 +243,12 @@ class DCGAN(keras.Model):
                 "d_optimizer and g_optimizer are the same object; each "
                 "network needs its own optimizer state."
             )
+        if self._computes_in_float16():
+            # float16 gradients underflow without loss scaling. Both
+            # optimizers need it: the generator's gradients pass through the
+            # discriminator. bfloat16 has float32's range and needs none.
+            self.d_optimizer = _loss_scaled(self.d_optimizer)
+            self.g_optimizer = _loss_scaled(self.g_optimizer)
         self.loss_name = loss
         self.gradient_penalty_weight = gradient_penalty_weight
         self.label_smoothing = label_smoothing
@@ -241,6 +257,12 @@ class DCGAN(keras.Model):
         # them lazily inside a replica context fails under MirroredStrategy.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    def _computes_in_float16(self):
+        return "float16" in (
+            self.generator.dtype_policy.compute_dtype,
+            self.discriminator.dtype_policy.compute_dtype,
+        )
 
     def get_compile_config(self):
         if not self.compiled:
@@ -390,8 +412,11 @@ class DCGAN(keras.Model):
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=position[2]
             )
+            # Inside the tape: the loss-scaling multiplication must be
+            # recorded, or every gradient comes back None.
+            scaled_loss = self.d_optimizer.scale_loss(loss)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(self.d_optimizer.scale_loss(loss), variables)
+        grads = tape.gradient(scaled_loss, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return per_example, real_logits, fake_logits
 
@@ -404,10 +429,40 @@ class DCGAN(keras.Model):
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=position[2]
             )
+            # Inside the tape: the loss-scaling multiplication must be
+            # recorded, or every gradient comes back None.
+            scaled_loss = self.g_optimizer.scale_loss(loss)
         variables = self.generator.trainable_variables
-        grads = tape.gradient(self.g_optimizer.scale_loss(loss), variables)
+        grads = tape.gradient(scaled_loss, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return per_example
+
+    def _average_moving_statistics(self):
+        """Averages the networks' moving statistics over the replicas.
+
+        Keras 3 keeps each replica's batch-norm moving mean and variance in
+        its own copy of the variable (aggregation "none"), so without this
+        the replicas, and the workers of a multi-worker job, drift apart and
+        a checkpoint holds the first replica's statistics of its slice of
+        the data only. One small all-reduce per step keeps them equal.
+        """
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return
+        variables = [
+            variable
+            for network in (self.generator, self.discriminator)
+            for variable in network.non_trainable_variables
+            if "float" in variable.dtype
+        ]
+        if not variables:
+            return
+        means = replica.all_reduce(
+            tf.distribute.ReduceOp.MEAN,
+            [tf.identity(variable.value) for variable in variables],
+        )
+        for variable, mean in zip(variables, means, strict=True):
+            variable.assign(mean)
 
     def _update_ema(self):
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...):
@@ -428,6 +483,7 @@ class DCGAN(keras.Model):
                 position, real_images
             )
         g_per_example = self._generator_step(position)
+        self._average_moving_statistics()
         if self.ema_generator is not None:
             self._update_ema()
         self.d_loss_tracker.update_state(d_per_example)

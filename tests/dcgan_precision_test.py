@@ -1,0 +1,88 @@
+"""DCGAN training under mixed precision: loss scaling, float32 outputs."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_dcgan import DCGAN
+from keras_dcgan import Discriminator
+from keras_dcgan import Generator
+
+
+def _gan(policy):
+    # The global policy, not `dtype=`: the networks build their layers with
+    # the global policy (see the report on Generator's `dtype` argument).
+    keras.mixed_precision.set_dtype_policy(policy)
+    try:
+        return DCGAN(
+            Generator(latent_dim=8, image_size=16, channels=1, filters=4),
+            Discriminator(image_size=16, channels=1, filters=4),
+            seed=0,
+        )
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+
+
+def _images():
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_trains_without_nan_and_outputs_float32(policy, loss):
+    gan = _gan(policy)
+    gan.compile(loss=loss)
+    history = gan.fit(_images(), batch_size=4, epochs=2, verbose=0)
+    for name, values in history.history.items():
+        assert np.isfinite(values).all(), name
+    assert gan.generator.get_layer("up1_conv").compute_dtype == policy[6:]
+    # Variables stay float32; only the computation is in half precision.
+    assert {w.dtype for w in gan.generator.trainable_weights} == {"float32"}
+    images = gan.generate(3, seed=0)
+    assert images.dtype == np.float32
+    assert np.isfinite(images).all()
+    assert np.abs(images).max() <= 1.0
+    logits = gan.discriminator(images)
+    assert keras.backend.standardize_dtype(logits.dtype) == "float32"
+
+
+def test_float16_wraps_both_optimizers_for_loss_scaling():
+    gan = _gan("mixed_float16")
+    gan.compile()
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    gan.fit(_images(), batch_size=4, epochs=1, verbose=0)
+    # The dynamic scale was used: two finite steps, no skipped update.
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
+
+
+def test_bfloat16_and_float32_need_no_loss_scaling():
+    for policy in ("mixed_bfloat16", "float32"):
+        gan = _gan(policy)
+        gan.compile()
+        assert not isinstance(
+            gan.d_optimizer, keras.optimizers.LossScaleOptimizer
+        )
+
+
+def test_float16_gan_saves_and_loads_without_double_wrapping(tmp_path):
+    gan = _gan("mixed_float16")
+    gan.compile(
+        d_optimizer=keras.optimizers.LossScaleOptimizer(
+            keras.optimizers.Adam(1e-3)
+        )
+    )
+    gan.fit(_images(), batch_size=4, epochs=1, verbose=0)
+    path = str(tmp_path / "gan.keras")
+    gan.save(path)
+    loaded = keras.models.load_model(path)
+    for optimizer in (loaded.d_optimizer, loaded.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        assert not isinstance(
+            optimizer.inner_optimizer, keras.optimizers.LossScaleOptimizer
+        )
+    # Same weights; float16 arithmetic agrees to about 1e-3.
+    np.testing.assert_allclose(
+        loaded.generate(2, seed=1), gan.generate(2, seed=1), atol=2e-3
+    )
