@@ -122,6 +122,11 @@ def test_domain_classifier_learns_mnist(tmp_path):
     assert np.mean(probabilities.argmax(axis=1) == test_labels[:200]) > 0.85
 
 
+def test_missing_classifier_file_says_how_to_make_one():
+    with pytest.raises(FileNotFoundError, match="train_domain_classifier"):
+        load_extractor("classifier:/no/digits.keras")
+
+
 def test_train_domain_classifier_rejects_bad_labels():
     images = np.zeros((4, 28, 28, 1), "float32")
     with pytest.raises(ValueError, match=r"lie in \[0, 10\); received values"):

@@ -514,6 +514,13 @@ def classifier_extractor(classifier, batch_size: int = 256) -> FeatureExtractor:
     ((2, 128), (2, 10))
     """
     if isinstance(classifier, str):
+        if not os.path.isfile(classifier):
+            raise FileNotFoundError(
+                f"Domain classifier {classifier!r} does not exist. Train and "
+                "save one first: `keras_dcgan.metrics.train_domain_classifier("
+                f"images, labels, path={classifier!r})` (see "
+                "docs/evaluation.md)."
+            )
         classifier = keras.models.load_model(classifier)
     if not isinstance(classifier, DomainClassifier):
         raise ValueError(
