@@ -164,6 +164,17 @@ def test_inception_download_failure_is_explained(tmp_path, monkeypatch):
         inception_v3_extractor()
 
 
+def test_inception_offline_for_real_fails_fast(tmp_path, monkeypatch):
+    cached = str(tmp_path / "models" / features_lib.INCEPTION_WEIGHTS_FILE)
+    monkeypatch.setattr(features_lib, "_keras_cache_file", lambda name: cached)
+    if features_lib._reachable(features_lib.INCEPTION_WEIGHTS_URL, 2.0):
+        pytest.skip("online: this would download 92 MB of weights")
+    start = time.monotonic()
+    with pytest.raises(FileNotFoundError, match="unreachable"):
+        inception_v3_extractor(download_timeout=2.0)
+    assert time.monotonic() - start < 10
+
+
 def test_unreachable_host_fails_fast_instead_of_hanging():
     start = time.monotonic()
     # A reserved TEST-NET address: never routable, so only the timeout ends
