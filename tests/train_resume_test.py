@@ -127,7 +127,7 @@ def test_same_seed_same_weights_with_deterministic(tmp_path):
             dataset="mnist-sample",
             network=dict(image_size=16, latent_dim=8, generator_filters=4,
                          discriminator_filters=4),
-            batch_size=4, steps_per_epoch=3, epochs=2, deterministic=True,
+            batch_size=4, steps_per_epoch=3, epochs=1, deterministic=True,
             tensorboard=False, num_samples=4,
         )
         runs = [

@@ -83,7 +83,9 @@ def test_train_writes_the_workdir_and_continues_to_more_epochs(
     ]
 
     train(config.replace(epochs=2), run, dataset=_dataset(), verbose=1)
-    assert "Already trained for 2 epochs" in capsys.readouterr().out
+    assert "Already trained 8 steps, at least the 2 epochs" in (
+        capsys.readouterr().out
+    )
 
 
 class _KilledError(Exception):

@@ -42,6 +42,10 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
     """
     from keras_dcgan import data
 
+    # `describe` first: an image folder's scan is then reused by `load`.
+    num_examples = data.describe(
+        config.dataset, data_dir=config.data_dir
+    ).num_examples
     batches = data.load(
         config.dataset,
         image_size=config.network.image_size,
@@ -51,9 +55,6 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
         data_dir=config.data_dir,
     )
     examples = batches.unbatch()
-    num_examples = data.describe(
-        config.dataset, data_dir=config.data_dir
-    ).num_examples
     if num_examples is None:
         return examples, count_examples(examples)
     return examples, num_examples // config.batch_size * config.batch_size
@@ -307,8 +308,8 @@ def train(
     if step >= total_steps:
         _print(
             verbose,
-            f"Already trained for {config.epochs} epochs; pass a larger "
-            "--epochs to train more.",
+            f"Already trained {step} steps, at least the {config.epochs} "
+            "epochs asked for; pass a larger --epochs to train more.",
         )
         return gan
 
