@@ -25,6 +25,7 @@ import keras
 import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
+from keras_dcgan import data
 from keras_dcgan import workdir as workdir_lib
 from keras_dcgan.dcgan import DCGAN
 from keras_dcgan.training.config import TrainConfig
@@ -40,8 +41,6 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
         An unbatched `tf.data.Dataset` of float32 images in [-1, 1] (the
         last `num_images % batch_size` images left out), and its length.
     """
-    from keras_dcgan import data
-
     # `describe` first: an image folder's scan is then reused by `load`.
     num_examples = data.describe(
         config.dataset, data_dir=config.data_dir
