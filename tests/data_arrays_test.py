@@ -172,6 +172,9 @@ def test_float_arrays_use_value_range():
         data.load(signed, batch_size=4, shuffle=False, value_range=(-1, 1))
     )
     np.testing.assert_allclose(batch, signed, atol=1e-6)
+    info = data.describe(signed, value_range=(-1, 1))
+    assert info.image_shape == (8, 8, 1)
+    assert info.num_examples == 4
 
 
 def test_arrays_with_labels_pair():

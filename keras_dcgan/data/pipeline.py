@@ -22,6 +22,7 @@ def describe(
     data_dir: str | None = None,
     image_key: str | None = None,
     label_key: str | None = None,
+    value_range: tuple[float, float] | None = None,
     skip_corrupt: bool = False,
 ) -> DatasetInfo:
     """Tells what a source holds: native image shape, size and classes.
@@ -35,6 +36,8 @@ def describe(
         data_dir: str or None. See `load`. Defaults to None.
         image_key: str or None. See `load`. Defaults to None.
         label_key: str or None. See `load`. Defaults to None.
+        value_range: tuple of two floats or None. See `load`. Defaults to
+            None.
         skip_corrupt: bool. See `load`. Defaults to False.
 
     Returns:
@@ -52,6 +55,7 @@ def describe(
         data_dir=data_dir,
         image_key=image_key,
         label_key=label_key,
+        value_range=value_range,
         skip_corrupt=skip_corrupt,
     ).info
 
