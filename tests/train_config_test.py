@@ -35,6 +35,7 @@ def test_presets_override_only_a_few_fields(name):
         "batch_size",
         "epochs",
         "ema_decay",
+        "shuffle_buffer",
     }
 
 

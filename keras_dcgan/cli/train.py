@@ -27,6 +27,7 @@ from keras_dcgan.presets import NetworkConfig
 from keras_dcgan.training.config import TRAIN_PRESETS
 from keras_dcgan.training.config import TrainConfig
 from keras_dcgan.training.config import get_train_config
+from keras_dcgan.workdir import latest_checkpoint
 
 flags.DEFINE_string(
     "workdir", None, "Work directory of the run: config, checkpoints, samples."
@@ -109,4 +110,12 @@ def main(argv):
     except NonFiniteLossError as error:
         print(f"keras-dcgan train: {error}", flush=True)
         return 1
+    except KeyboardInterrupt:
+        latest = latest_checkpoint(FLAGS.workdir)
+        print(
+            f"\nkeras-dcgan train: interrupted. Newest checkpoint: {latest}; "
+            "run the same command to resume from it.",
+            flush=True,
+        )
+        return 130
     return 0
