@@ -1,6 +1,8 @@
 """keras_dcgan: Deep Convolutional GANs for Keras 3 and TensorFlow."""
 
+from keras_dcgan import callbacks
 from keras_dcgan import data
+from keras_dcgan import training
 from keras_dcgan.dcgan import DCGAN
 from keras_dcgan.discriminator import Discriminator
 from keras_dcgan.generator import Generator
@@ -13,6 +15,8 @@ __all__ = [
     "Discriminator",
     "Generator",
     "NetworkConfig",
+    "callbacks",
     "data",
+    "training",
 ]
 __version__ = "0.1.0"
