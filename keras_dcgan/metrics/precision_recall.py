@@ -16,7 +16,7 @@ def _squared_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _radii(features: np.ndarray, k: int, batch_size: int) -> np.ndarray:
     """Squared distance of each point to its k-th nearest other point."""
-    radii = np.empty(features.shape[0])
+    radii = np.empty(features.shape[0], dtype=features.dtype)
     for start in range(0, features.shape[0], batch_size):
         distances = _squared_distances(
             features[start : start + batch_size], features
@@ -94,6 +94,9 @@ def precision_recall(
         raise ValueError(
             f"`batch_size` must be a positive integer; received {batch_size!r}."
         )
+    # float32 distances, as in the paper's implementation: twice as fast, and
+    # a rounding error only matters for points exactly on a ball's border.
+    real, fake = real.astype(np.float32), fake.astype(np.float32)
     real_radii = _radii(real, k, batch_size)
     fake_radii = _radii(fake, k, batch_size)
     return {
