@@ -1,7 +1,7 @@
 """`keras-dcgan evaluate`: sample-quality metrics of a trained generator.
 
     keras-dcgan evaluate --workdir=runs/cifar10 --dataset=cifar10
-    keras-dcgan evaluate --workdir=runs/mnist --dataset=mnist-sample \
+    keras-dcgan evaluate --workdir=runs/mnist --dataset=mnist-sample \\
         --extractor=classifier:digits.keras --num_samples=5000
 
 Generates `--num_samples` images from the run's newest checkpoint and
