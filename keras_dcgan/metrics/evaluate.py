@@ -355,14 +355,20 @@ def evaluate_workdir(
         "eval",
         f"reference-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz",
     )
-    real = data.load(
-        dataset,
-        image_size=size,
-        channels=channels,
-        batch_size=batch_size,
-        split=split,
-        shuffle=False,
-        with_labels=False,
+    # `data.load` drops a last partial batch, right for training; evaluation
+    # wants every image, so batch by one and regroup.
+    real = (
+        data.load(
+            dataset,
+            image_size=size,
+            channels=channels,
+            batch_size=1,
+            split=split,
+            shuffle=False,
+            with_labels=False,
+        )
+        .unbatch()
+        .batch(batch_size)
     )
     reference = reference_statistics(
         real, feature_extractor, num_samples, cache_path=cache, seed=seed
