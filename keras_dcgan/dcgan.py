@@ -307,6 +307,17 @@ class DCGAN(keras.Model):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
+    def save_own_variables(self, store):
+        # The networks and optimizers save themselves; the model's own state
+        # is the training-noise seed, saved so a resumed run draws the noise
+        # the uninterrupted run would have drawn.
+        store["noise_seed"] = keras.ops.convert_to_numpy(
+            self.seed_generator.state
+        )
+
+    def load_own_variables(self, store):
+        self.seed_generator.state.assign(store["noise_seed"])
+
     def call(self, latents, training=False):
         """Generates images from latents with the sampling generator."""
         return self.sampling_generator(latents, training=training)
