@@ -190,7 +190,8 @@ def test_evaluate_command_prints_and_writes_json(tmp_path):
     workdir = str(tmp_path / "run")
     workdir_lib.save_checkpoint(gan, workdir, 7, {"step": 7, "epoch": 1})
     data = str(tmp_path / "real.npy")
-    np.save(data, ((real_images(80) + 1) * 127.5).astype("uint8"))
+    # 70 images in batches of 32: the last, partial batch must count too.
+    np.save(data, ((real_images(70) + 1) * 127.5).astype("uint8"))
     classifier_path = str(tmp_path / "classifier.keras")
     tiny_classifier().save(classifier_path)
     command = [
@@ -200,7 +201,7 @@ def test_evaluate_command_prints_and_writes_json(tmp_path):
         "evaluate",
         f"--workdir={workdir}",
         f"--dataset={data}",
-        "--num_samples=64",
+        "--num_samples=70",
         f"--extractor=classifier:{classifier_path}",
         "--batch_size=32",
     ]
@@ -214,7 +215,7 @@ def test_evaluate_command_prints_and_writes_json(tmp_path):
     printed = json.loads(completed.stdout[completed.stdout.index("{") :])
     assert printed == written
     assert written["step"] == 7
-    assert written["num_generated"] == 64
+    assert written["num_generated"] == written["num_real"] == 70
     assert written["extractor"].startswith("classifier:")
     assert written["fid"] > 0
     assert os.listdir(os.path.join(workdir, "eval"))
