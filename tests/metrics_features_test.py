@@ -1,12 +1,13 @@
 """Tests of the feature extractors."""
 
-import gzip
 import time
 
 import keras
 import numpy as np
 import pytest
 
+from keras_dcgan.data.idx import read_idx
+from keras_dcgan.data.sources import bundled_path
 from keras_dcgan.metrics import DomainClassifier
 from keras_dcgan.metrics import FeatureExtractor
 from keras_dcgan.metrics import classifier_extractor
@@ -16,22 +17,14 @@ from keras_dcgan.metrics import keras_extractor
 from keras_dcgan.metrics import load_extractor
 from keras_dcgan.metrics import train_domain_classifier
 
-MNIST = "/work/shared/data/mnist"
-
-
-def read_idx(name):
-    with gzip.open(f"{MNIST}/{name}", "rb") as f:
-        data = f.read()
-    offset = 16 if "images" in name else 8
-    return np.frombuffer(data, dtype=np.uint8, offset=offset)
-
 
 def mnist(split, count):
-    prefix = "train10k" if split == "train" else "t10k"
-    images = read_idx(f"{prefix}-images-idx3-ubyte.gz").reshape(-1, 28, 28, 1)
-    labels = read_idx(f"{prefix}-labels-idx1-ubyte.gz")
-    images = images[:count].astype("float32") / 127.5 - 1.0
-    return images, labels[:count].astype("int64")
+    """Bundled MNIST digits: "train" from the start, "test" from the end."""
+    images = read_idx(bundled_path("train10k-images-idx3-ubyte.gz"))
+    labels = read_idx(bundled_path("train10k-labels-idx1-ubyte.gz"))
+    rows = slice(0, count) if split == "train" else slice(-count, None)
+    images = images[rows, :, :, None].astype("float32") / 127.5 - 1.0
+    return images, labels[rows].astype("int64")
 
 
 def _pooling_model(size=8, channels=3):
