@@ -68,7 +68,9 @@ class _OptionalParser(flags.ArgumentParser):
         return f"{self.base.__name__} or none"
 
 
-def define_flags(cls, module_name, exclude=(), choices=None) -> list[str]:
+def define_flags(
+    cls, module_name, exclude=(), choices=None, flag_values=flags.FLAGS
+) -> list[str]:
     """Defines one absl flag per field of a dataclass.
 
     Args:
@@ -78,6 +80,8 @@ def define_flags(cls, module_name, exclude=(), choices=None) -> list[str]:
         exclude: iterable of str. Fields without a flag. Defaults to ().
         choices: dict or None. Allowed values of string fields, by name,
             for enum flags. Defaults to None.
+        flag_values: absl FlagValues. Where to define them. Defaults to
+            `flags.FLAGS`.
 
     Returns:
         The names of the flags defined.
@@ -91,7 +95,7 @@ def define_flags(cls, module_name, exclude=(), choices=None) -> list[str]:
             continue
         base, optional = _base_type(field.type)
         text = helps.get(name, "") + " Default: the preset's value."
-        where = {"module_name": module_name}
+        where = {"module_name": module_name, "flag_values": flag_values}
         if optional:
             flags.DEFINE(_OptionalParser(base), name, None, text, **where)
         elif name in choices:

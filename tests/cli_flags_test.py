@@ -1,0 +1,77 @@
+"""Tests of the flags generated from TrainConfig and NetworkConfig fields."""
+
+import pytest
+from absl import flags
+
+from keras_dcgan.cli import _dataclass_flags
+from keras_dcgan.losses import LOSSES
+from keras_dcgan.presets import NetworkConfig
+from keras_dcgan.training import TrainConfig
+from keras_dcgan.training import get_train_config
+
+
+@pytest.fixture
+def flag_values():
+    values = flags.FlagValues()
+    names = _dataclass_flags.define_flags(
+        TrainConfig,
+        "test",
+        exclude=("preset", "network"),
+        choices={"loss": LOSSES},
+        flag_values=values,
+    )
+    network = _dataclass_flags.define_flags(
+        NetworkConfig, "test", flag_values=values
+    )
+    return values, names, network
+
+
+def test_every_field_has_a_flag_with_its_docstring(flag_values):
+    values, names, network = flag_values
+    assert len(names) == len(TrainConfig.__dataclass_fields__) - 2
+    assert len(network) == len(NetworkConfig.__dataclass_fields__)
+    assert values["batch_size"].help.startswith("Images per training step.")
+    assert "Defaults to" not in values["batch_size"].help
+
+
+def test_only_given_flags_override_the_preset(flag_values):
+    values, names, network = flag_values
+    values(
+        [
+            "prog",
+            "--epochs=3",
+            "--ema_decay=none",
+            "--notensorboard",
+            "--loss=hinge",
+            "--latent_dim=16",
+            "--steps_per_epoch=7",
+        ]
+    )
+    given = _dataclass_flags.given(names, values)
+    assert given == {
+        "epochs": 3,
+        "ema_decay": None,
+        "tensorboard": False,
+        "loss": "hinge",
+        "steps_per_epoch": 7,
+    }
+    config = get_train_config(
+        "mnist", network=_dataclass_flags.given(network, values), **given
+    )
+    assert config.ema_decay is None  # the mnist preset keeps one otherwise
+    assert config.network.latent_dim == 16
+    assert config.batch_size == 64  # not given: the preset's
+
+
+@pytest.mark.parametrize(
+    ("argument", "match"),
+    [
+        ("--ema_decay=high", "expected float or none, got 'high'"),
+        ("--loss=l1", "value should be one of <non_saturating"),
+        ("--epochs=two", "invalid literal"),
+    ],
+)
+def test_bad_values_are_flag_errors(flag_values, argument, match):
+    values, _, _ = flag_values
+    with pytest.raises(flags.IllegalFlagValueError, match=match):
+        values(["prog", argument])
