@@ -316,11 +316,11 @@ def train(
     if batch:
         # Finish the interrupted epoch first: Keras epochs cannot start
         # in the middle, so this fit covers the rest of one epoch.
-        data = epoch_batches(
+        batches = epoch_batches(
             examples, config, steps_per_epoch, epoch, epoch + 1
         ).skip(batch)
         gan.fit(
-            data,
+            batches,
             initial_epoch=epoch,
             epochs=epoch + 1,
             steps_per_epoch=steps_per_epoch - batch,
@@ -330,11 +330,11 @@ def train(
         )
         epoch += 1
     if epoch < config.epochs:
-        data = epoch_batches(
+        batches = epoch_batches(
             examples, config, steps_per_epoch, epoch, config.epochs
         )
         gan.fit(
-            data,
+            batches,
             initial_epoch=epoch,
             epochs=config.epochs,
             steps_per_epoch=steps_per_epoch,
