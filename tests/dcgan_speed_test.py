@@ -1,4 +1,4 @@
-"""DCGAN training under mixed precision: loss scaling, float32 outputs."""
+"""DCGAN training options for speed: mixed precision and XLA."""
 
 import keras
 import numpy as np
@@ -86,3 +86,27 @@ def test_float16_gan_saves_and_loads_without_double_wrapping(tmp_path):
     np.testing.assert_allclose(
         loaded.generate(2, seed=1), gan.generate(2, seed=1), atol=2e-3
     )
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
+def test_xla_step_compiles_and_trains(loss):
+    # XLA is off by default on CPU (slower there, docs/performance.md) but
+    # on by default on GPUs and always on TPUs, so the step must compile.
+    # XLA draws other random numbers than TensorFlow's kernels for the same
+    # seed, so its updates are not compared with a graph run's.
+    gan = _gan("float32")
+    initial = gan.generator.get_layer("project").kernel.numpy()
+    gan.compile(loss=loss, jit_compile=True)
+    assert gan.jit_compile is True
+    history = gan.fit(_images(), batch_size=4, epochs=2, verbose=0)
+    for name, values in history.history.items():
+        assert np.isfinite(values).all(), name
+    trained = gan.generator.get_layer("project").kernel.numpy()
+    assert np.abs(trained - initial).max() > 1e-4
+    assert np.isfinite(gan.generate(2, seed=0)).all()
+
+
+def test_xla_is_off_by_default_on_a_cpu_only_machine():
+    gan = _gan("float32")
+    gan.compile()
+    assert gan.jit_compile is False
