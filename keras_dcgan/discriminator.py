@@ -3,6 +3,7 @@
 import keras
 
 from keras_dcgan import blocks
+from keras_dcgan import conditioning as conditioning_lib
 
 
 @keras.saving.register_keras_serializable(package="keras_dcgan")
@@ -38,6 +39,17 @@ class Discriminator(keras.Model):
             to 0.
         synchronized_batch_norm: bool. Batch statistics over all replicas
             under a distribution strategy. Defaults to False.
+        num_classes: int or None. Number of classes of a class-conditional
+            discriminator, which takes a second input `labels` (int32
+            `(batch,)`) and judges whether the image is a real example of
+            that class. None builds the unconditional discriminator.
+            Defaults to None.
+        conditioning: str. How a conditional discriminator uses the label:
+            `"projection"` adds the inner product of a learned class
+            embedding with the image features to the logit (Miyato and
+            Koyama); `"channels"` stacks one-hot label maps onto the image
+            as extra input channels. Ignored when `num_classes` is None.
+            Defaults to `"projection"`.
         **kwargs: Standard `keras.Model` arguments such as `name` and `dtype`.
 
     Example:
@@ -46,10 +58,20 @@ class Discriminator(keras.Model):
     >>> tuple(logits.shape)
     (2, 1)
 
+    A class-conditional discriminator takes images and labels:
+
+    >>> discriminator = Discriminator(28, 1, num_classes=10)
+    >>> images = keras.ops.zeros((2, 28, 28, 1))
+    >>> labels = keras.ops.array([3, 7])
+    >>> tuple(discriminator([images, labels]).shape)
+    (2, 1)
+
     Reference:
         Radford et al., "Unsupervised Representation Learning with Deep
         Convolutional Generative Adversarial Networks", 2015.
         https://arxiv.org/abs/1511.06434
+        Miyato and Koyama, "cGANs with Projection Discriminator", 2018.
+        https://arxiv.org/abs/1802.05637
     """
 
     def __init__(
@@ -65,6 +87,8 @@ class Discriminator(keras.Model):
         leaky_relu_slope=0.2,
         dropout=0.0,
         synchronized_batch_norm=False,
+        num_classes=None,
+        conditioning="projection",
         **kwargs,
     ):
         for argument, value in [
@@ -84,11 +108,28 @@ class Discriminator(keras.Model):
             raise ValueError(
                 f"`dropout` must be in [0, 1); received {dropout!r}."
             )
+        conditioning_lib.check_num_classes(num_classes)
+        blocks.check_choice(
+            "conditioning", conditioning, conditioning_lib.CONDITIONINGS
+        )
         steps = blocks.doubling_steps(image_size, base_size)
 
         # === Functional model ===
         images = keras.Input((image_size, image_size, channels), name="images")
-        x = images
+        inputs, x = images, images
+        if num_classes is not None:
+            labels = keras.Input((), dtype="int32", name="labels")
+            inputs = [images, labels]
+            if conditioning == "channels":
+                onehot = conditioning_lib.OneHot(
+                    num_classes, name="label_onehot"
+                )(labels)
+                maps = conditioning_lib.LabelMaps(
+                    image_size, name="label_maps"
+                )(onehot)
+                x = keras.layers.Concatenate(name="images_and_label")(
+                    [images, maps]
+                )
         for stage in range(steps):
             x = blocks.downsample_block(
                 x,
@@ -117,7 +158,22 @@ class Discriminator(keras.Model):
             name="logits",
         )
         logits = blocks.maybe_spectral(dense, normalization)(x)
-        super().__init__(inputs=images, outputs=logits, **kwargs)
+        if num_classes is not None and conditioning == "projection":
+            # logit = dense(features) + <embed(label), features>: the
+            # class-conditional log density ratio, Miyato & Koyama's eq. 3.
+            embedded = keras.layers.Embedding(
+                num_classes,
+                x.shape[-1],
+                embeddings_initializer=blocks.weight_initializer(),
+                name="label_projection",
+            )(labels)
+            projection = keras.layers.Dot(
+                axes=1, dtype="float32", name="projection"
+            )([embedded, x])
+            logits = keras.layers.Add(dtype="float32", name="logits_cond")(
+                [logits, projection]
+            )
+        super().__init__(inputs=inputs, outputs=logits, **kwargs)
 
         # === Config ===
         self.image_size = image_size
@@ -131,6 +187,8 @@ class Discriminator(keras.Model):
         self.leaky_relu_slope = leaky_relu_slope
         self.dropout = dropout
         self.synchronized_batch_norm = synchronized_batch_norm
+        self.num_classes = num_classes
+        self.conditioning = conditioning
 
     @property
     def image_shape(self):
@@ -153,6 +211,8 @@ class Discriminator(keras.Model):
             "leaky_relu_slope": self.leaky_relu_slope,
             "dropout": self.dropout,
             "synchronized_batch_norm": self.synchronized_batch_norm,
+            "num_classes": self.num_classes,
+            "conditioning": self.conditioning,
         }
 
     @classmethod

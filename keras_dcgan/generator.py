@@ -3,6 +3,7 @@
 import keras
 
 from keras_dcgan import blocks
+from keras_dcgan import conditioning
 
 
 @keras.saving.register_keras_serializable(package="keras_dcgan")
@@ -43,6 +44,13 @@ class Generator(keras.Model):
             `"leaky_relu"`. Defaults to 0.2.
         synchronized_batch_norm: bool. Batch statistics over all replicas
             under a distribution strategy. Defaults to False.
+        num_classes: int or None. Number of classes of a class-conditional
+            generator, which takes a second input `labels` (int32
+            `(batch,)`) and joins the label's encoding to the latent vector.
+            None builds the unconditional generator. Defaults to None.
+        label_embedding_dim: int or None. Size of the learned label
+            embedding of a conditional generator; None encodes the label
+            one-hot. Defaults to None.
         **kwargs: Standard `keras.Model` arguments such as `name` and `dtype`.
 
     Example:
@@ -51,10 +59,19 @@ class Generator(keras.Model):
     >>> tuple(images.shape)
     (2, 28, 28, 1)
 
+    A class-conditional generator takes latents and labels:
+
+    >>> generator = Generator(100, 28, 1, num_classes=10)
+    >>> latents, labels = keras.random.normal((2, 100)), keras.ops.array([3, 7])
+    >>> tuple(generator([latents, labels], training=False).shape)
+    (2, 28, 28, 1)
+
     Reference:
         Radford et al., "Unsupervised Representation Learning with Deep
         Convolutional Generative Adversarial Networks", 2015.
         https://arxiv.org/abs/1511.06434
+        Mirza and Osindero, "Conditional Generative Adversarial Nets", 2014
+        (the label joined to the noise). https://arxiv.org/abs/1411.1784
     """
 
     def __init__(
@@ -71,6 +88,8 @@ class Generator(keras.Model):
         normalization="batch",
         leaky_relu_slope=0.2,
         synchronized_batch_norm=False,
+        num_classes=None,
+        label_embedding_dim=None,
         **kwargs,
     ):
         for argument, value in [
@@ -88,11 +107,29 @@ class Generator(keras.Model):
         blocks.check_choice(
             "normalization", normalization, blocks.NORMALIZATIONS
         )
+        conditioning.check_num_classes(num_classes)
+        if label_embedding_dim is not None:
+            blocks.check_positive_int(
+                "label_embedding_dim", label_embedding_dim
+            )
         steps = blocks.doubling_steps(image_size, base_size)
         start_size = image_size // 2**steps
 
         # === Functional model ===
         latents = keras.Input((latent_dim,), name="latents")
+        inputs, x = latents, latents
+        if num_classes is not None:
+            labels = keras.Input((), dtype="int32", name="labels")
+            if label_embedding_dim is None:
+                encoded = conditioning.OneHot(num_classes, name="label_onehot")
+            else:
+                encoded = keras.layers.Embedding(
+                    num_classes, label_embedding_dim, name="label_embedding"
+                )
+            x = keras.layers.Concatenate(name="latents_and_label")(
+                [latents, encoded(labels)]
+            )
+            inputs = [latents, labels]
         start_filters = filters * 2 ** (steps - 1)
         dense = keras.layers.Dense(
             start_size * start_size * start_filters,
@@ -100,7 +137,7 @@ class Generator(keras.Model):
             kernel_initializer=blocks.weight_initializer(),
             name="project",
         )
-        x = blocks.maybe_spectral(dense, normalization)(latents)
+        x = blocks.maybe_spectral(dense, normalization)(x)
         x = keras.layers.Reshape(
             (start_size, start_size, start_filters), name="project_reshape"
         )(x)
@@ -132,7 +169,7 @@ class Generator(keras.Model):
         images = blocks.activation_layer(
             output_activation, leaky_relu_slope, name="images", dtype="float32"
         )(x)
-        super().__init__(inputs=latents, outputs=images, **kwargs)
+        super().__init__(inputs=inputs, outputs=images, **kwargs)
 
         # === Config ===
         self.latent_dim = latent_dim
@@ -147,6 +184,8 @@ class Generator(keras.Model):
         self.normalization = normalization
         self.leaky_relu_slope = leaky_relu_slope
         self.synchronized_batch_norm = synchronized_batch_norm
+        self.num_classes = num_classes
+        self.label_embedding_dim = label_embedding_dim
 
     @property
     def image_shape(self):
@@ -170,6 +209,8 @@ class Generator(keras.Model):
             "normalization": self.normalization,
             "leaky_relu_slope": self.leaky_relu_slope,
             "synchronized_batch_norm": self.synchronized_batch_norm,
+            "num_classes": self.num_classes,
+            "label_embedding_dim": self.label_embedding_dim,
         }
 
     @classmethod

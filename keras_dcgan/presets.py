@@ -38,6 +38,14 @@ class NetworkConfig:
         dropout: float. Discriminator dropout rate. Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics across replicas.
             Defaults to False.
+        num_classes: int or None. Classes of a class-conditional DCGAN
+            (both networks take labels); None is unconditional. Defaults to
+            None.
+        label_embedding_dim: int or None. The conditional generator's
+            learned label embedding size; None encodes labels one-hot.
+            Defaults to None.
+        conditioning: str. How the conditional discriminator uses labels:
+            `"projection"` or `"channels"`. Defaults to `"projection"`.
     """
 
     image_size: int = 64
@@ -57,6 +65,9 @@ class NetworkConfig:
     discriminator_normalization: str = "batch"
     dropout: float = 0.0
     synchronized_batch_norm: bool = False
+    num_classes: int | None = None
+    label_embedding_dim: int | None = None
+    conditioning: str = "projection"
 
     def build_generator(self) -> Generator:
         """Builds the generator this configuration describes.
@@ -80,6 +91,8 @@ class NetworkConfig:
             normalization=self.generator_normalization,
             leaky_relu_slope=self.leaky_relu_slope,
             synchronized_batch_norm=self.synchronized_batch_norm,
+            num_classes=self.num_classes,
+            label_embedding_dim=self.label_embedding_dim,
             name="generator",
         )
 
@@ -104,6 +117,8 @@ class NetworkConfig:
             leaky_relu_slope=self.leaky_relu_slope,
             dropout=self.dropout,
             synchronized_batch_norm=self.synchronized_batch_norm,
+            num_classes=self.num_classes,
+            conditioning=self.conditioning,
             name="discriminator",
         )
 

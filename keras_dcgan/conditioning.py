@@ -1,0 +1,168 @@
+"""Class conditioning: the label layers the conditional networks share."""
+
+import keras
+import numpy as np
+
+CONDITIONINGS = ("projection", "channels")
+
+
+def check_num_classes(num_classes) -> None:
+    """Raises unless `num_classes` is None (unconditional) or an int >= 2.
+
+    Args:
+        num_classes: int or None. The number of classes.
+
+    Example:
+    >>> check_num_classes(10)
+    """
+    if num_classes is None:
+        return
+    if (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, int)
+        or num_classes < 2
+    ):
+        raise ValueError(
+            "`num_classes` must be None (unconditional) or an int >= 2; "
+            f"received {num_classes!r}."
+        )
+
+
+def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
+    """Checks class labels for `num_samples` images and returns them.
+
+    Args:
+        labels: int or array-like. One class for all images, or one class
+            per image, `(num_samples,)`.
+        num_classes: int. Valid labels are `0 .. num_classes - 1`.
+        num_samples: int. How many images the labels are for.
+
+    Returns:
+        An int32 numpy array `(num_samples,)`.
+
+    Example:
+    >>> check_labels(3, num_classes=10, num_samples=2).tolist()
+    [3, 3]
+    """
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iu" or array.ndim > 1:
+        raise ValueError(
+            "`labels` must be an int or a 1-D array of ints; received "
+            f"{labels!r}."
+        )
+    if array.ndim == 0:
+        array = np.full([num_samples], array)
+    if len(array) != num_samples:
+        raise ValueError(
+            f"Expected {num_samples} labels (one per image); received "
+            f"{len(array)}."
+        )
+    bad = array[(array < 0) | (array >= num_classes)]
+    if len(bad):
+        raise ValueError(
+            f"Labels must be class ids in [0, {num_classes}); received "
+            f"{sorted(set(bad.tolist()))}."
+        )
+    return array.astype(np.int32)
+
+
+def class_grid_labels(num_classes: int, per_class: int) -> np.ndarray:
+    """Labels for a grid with one class per row: `per_class` of each class.
+
+    Args:
+        num_classes: int. Rows of the grid.
+        per_class: int. Images per row.
+
+    Returns:
+        An int32 array `(num_classes * per_class,)`: 0, 0, ..., 1, 1, ...
+
+    Example:
+    >>> class_grid_labels(3, 2).tolist()
+    [0, 0, 1, 1, 2, 2]
+    """
+    return np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
+
+
+def is_conditional(model) -> bool:
+    """Whether a generator or discriminator takes class labels.
+
+    Args:
+        model: keras.Model. A functional network; a conditional one has a
+            second input named `"labels"`.
+
+    Returns:
+        A bool.
+
+    Example:
+    >>> from keras_dcgan import Generator
+    >>> is_conditional(Generator(8, 16, 1, 4, num_classes=3))
+    True
+    """
+    inputs = getattr(model, "inputs", None) or []
+    return len(inputs) == 2 and inputs[1].name.split(":")[0] == "labels"
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class OneHot(keras.layers.Layer):
+    """One-hot encodes integer class labels: `(batch,)` to `(batch, K)`.
+
+    Args:
+        num_classes: int. The number of classes `K`.
+        **kwargs: Standard layer arguments such as `name` and `dtype`.
+
+    Example:
+    >>> OneHot(3)(np.array([2, 0])).numpy().tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+
+    def __init__(self, num_classes, **kwargs):
+        super().__init__(**kwargs)
+        check_num_classes(num_classes)
+        self.num_classes = num_classes
+
+    def call(self, labels):
+        return keras.ops.one_hot(
+            keras.ops.cast(labels, "int32"),
+            self.num_classes,
+            dtype=self.compute_dtype,
+        )
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.num_classes)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class LabelMaps(keras.layers.Layer):
+    """Broadcasts per-example vectors to constant feature maps.
+
+    `(batch, K)` becomes `(batch, size, size, K)`: the one-hot label maps a
+    `"channels"` conditional discriminator stacks onto the image.
+
+    Args:
+        size: int. Height and width of the maps.
+        **kwargs: Standard layer arguments such as `name` and `dtype`.
+
+    Example:
+    >>> tuple(LabelMaps(4)(np.eye(3, dtype="float32")).shape)
+    (3, 4, 4, 3)
+    """
+
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, vectors):
+        vectors = keras.ops.cast(vectors, self.compute_dtype)
+        batch, depth = keras.ops.shape(vectors)[0], vectors.shape[-1]
+        return keras.ops.broadcast_to(
+            vectors[:, None, None, :], (batch, self.size, self.size, depth)
+        )
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.size, self.size, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
