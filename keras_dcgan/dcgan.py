@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan import conditioning
 from keras_dcgan import distribute
 from keras_dcgan import losses
 from keras_dcgan import presets
@@ -47,6 +48,34 @@ def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
     )
 
 
+def sample_labels(num_samples, num_classes: int, seed: int | None = None):
+    """Draws class labels uniformly, for a conditional `DCGAN.generate`.
+
+    A stateless function of `seed`, drawn from another stream than
+    `sample_latents(num_samples, latent_dim, seed)`.
+
+    Args:
+        num_samples: int. How many labels to draw.
+        num_classes: int. Labels are in `[0, num_classes)`.
+        seed: int or None. The same seed gives the same labels; None draws a
+            fresh seed from the operating system. Defaults to None.
+
+    Returns:
+        An int32 tensor of shape `(num_samples,)`.
+
+    Example:
+    >>> labels = sample_labels(4, 10, seed=0)
+    >>> tuple(labels.shape)
+    (4,)
+    """
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(1, tf.int64)])
+    return tf.random.stateless_uniform(
+        [num_samples], seed=seed, minval=0, maxval=num_classes, dtype=tf.int32
+    )
+
+
 def _loss_scaled(optimizer):
     """Wraps `optimizer` in a dynamic `LossScaleOptimizer` unless it is one."""
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
@@ -66,9 +95,18 @@ class DCGAN(keras.Model):
     then one generator update. Losses are averaged over the global batch, so
     training is correct under any `tf.distribute` strategy.
 
+    With class-conditional networks (built with `num_classes`, taking
+    `[latents, labels]` and `[images, labels]`), the model trains on
+    `(images, labels)` batches, such as `keras_dcgan.data.load(...,
+    with_labels=True)` yields: the real images are judged with their labels,
+    the fakes are generated for and judged with labels drawn uniformly from
+    the classes, and `generate` takes the classes to draw.
+
     Args:
-        generator: keras.Model. Maps `(batch, latent_dim)` latents to images.
-        discriminator: keras.Model. Maps images to `(batch, 1)` logits.
+        generator: keras.Model. Maps `(batch, latent_dim)` latents (and, if
+            conditional, `(batch,)` int32 labels) to images.
+        discriminator: keras.Model. Maps images (and, if conditional,
+            labels) to `(batch, 1)` logits.
         seed: int or None. Seed of the training noise: the same seed, data
             and initial weights give the same run. Defaults to None.
         ema_decay: float or None. When set, keeps an exponential moving
@@ -108,8 +146,32 @@ class DCGAN(keras.Model):
                 "`ema_decay` must be in (0, 1) or None; received "
                 f"{ema_decay!r}."
             )
+        if conditioning.is_conditional(
+            generator
+        ) != conditioning.is_conditional(discriminator):
+            raise ValueError(
+                "One network is class-conditional and the other is not "
+                f"(generator inputs: {[i.name for i in generator.inputs]}, "
+                "discriminator inputs: "
+                f"{[i.name for i in discriminator.inputs]}); build both with "
+                "the same `num_classes`."
+            )
+        num_classes = getattr(generator, "num_classes", None)
+        if num_classes != getattr(discriminator, "num_classes", None):
+            raise ValueError(
+                f"The generator has num_classes={num_classes} but the "
+                "discriminator "
+                f"{getattr(discriminator, 'num_classes', None)}; build both "
+                "for the same classes."
+            )
+        if conditioning.is_conditional(generator) and num_classes is None:
+            raise ValueError(
+                "A conditional generator must say its `num_classes` (an "
+                "attribute, as `keras_dcgan.Generator` has)."
+            )
         self.generator = generator
         self.discriminator = discriminator
+        self.num_classes = num_classes
         self.seed = seed
         self.ema_decay = ema_decay
         self.latent_dim = int(generator.inputs[0].shape[-1])
@@ -235,7 +297,9 @@ class DCGAN(keras.Model):
                 f"DCGAN.compile() does not take {sorted(unsupported)}: the "
                 "losses are chosen by `loss` and tracked automatically."
             )
-        super().compile(**kwargs)
+        # No `optimizer`: Keras would otherwise create a default RMSprop
+        # that nothing uses, and save it with every checkpoint.
+        super().compile(optimizer=None, **kwargs)
         self.d_optimizer = keras.optimizers.get(d_optimizer or paper_adam())
         self.g_optimizer = keras.optimizers.get(g_optimizer or paper_adam())
         if self.d_optimizer is self.g_optimizer:
@@ -318,15 +382,28 @@ class DCGAN(keras.Model):
     def load_own_variables(self, store):
         self.seed_generator.state.assign(store["noise_seed"])
 
-    def call(self, latents, training=False):
-        """Generates images from latents with the sampling generator."""
-        return self.sampling_generator(latents, training=training)
+    @property
+    def conditional(self):
+        """Whether the networks take class labels."""
+        return self.num_classes is not None
 
-    def generate(self, num_samples, seed=None, batch_size=64):
+    def call(self, inputs, training=False):
+        """Generates images with the sampling generator.
+
+        `inputs` are latents, or `[latents, labels]` when conditional.
+        """
+        return self.sampling_generator(inputs, training=training)
+
+    def generate(self, num_samples, labels=None, seed=None, batch_size=64):
         """Generates images in inference mode.
 
         Args:
             num_samples: int. How many images.
+            labels: int, array-like or None. For a conditional model, the
+                class of every image (an int) or of each image (int array
+                `(num_samples,)`); None draws classes uniformly from `seed`
+                (`sample_labels`). An unconditional model takes None only.
+                Defaults to None.
             seed: int or None. Seed of the latents: the same seed gives the
                 same images (and the same as the exported SavedModel's
                 `generate_uint8` signature). Defaults to None.
@@ -340,12 +417,32 @@ class DCGAN(keras.Model):
         >>> gan = DCGAN.from_preset("mnist")
         >>> gan.generate(3, seed=0).shape
         (3, 28, 28, 1)
+        >>> gan = DCGAN.from_preset("mnist", num_classes=10)
+        >>> gan.generate(2, labels=[3, 7], seed=0).shape
+        (2, 28, 28, 1)
         """
         check_positive_int("num_samples", num_samples)
         check_positive_int("batch_size", batch_size)
+        if not self.conditional and labels is not None:
+            raise ValueError(
+                "This DCGAN is unconditional (its networks were built "
+                "without `num_classes`); it takes no `labels`."
+            )
+        if seed is None:
+            # One seed for the latents and the labels below.
+            seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
         latents = sample_latents(num_samples, self.latent_dim, seed)
+        if not self.conditional:
+            return self.sampling_generator.predict(
+                latents, batch_size=batch_size, verbose=0
+            )
+        if labels is None:
+            labels = sample_labels(num_samples, self.num_classes, seed)
+        labels = conditioning.check_labels(
+            np.asarray(labels), self.num_classes, num_samples
+        )
         return self.sampling_generator.predict(
-            latents, batch_size=batch_size, verbose=0
+            [latents, labels], batch_size=batch_size, verbose=0
         )
 
     # --- Training -----------------------------------------------------------
@@ -393,30 +490,66 @@ class DCGAN(keras.Model):
             noise = tf.random.stateless_normal(full_shape, seed=seed)
         return noise[offset : offset + batch_size]
 
-    def _gradient_penalty(self, position, real_images, fake_images):
-        """Per-example WGAN-GP penalty at random real/fake interpolates."""
+    def _fake_labels(self, position):
+        """Labels for this replica's fakes, uniform over the classes.
+
+        None for an unconditional model. Drawn like the latents (the global
+        batch from one seed, sliced per replica).
+        """
+        if not self.conditional:
+            return None
+        uniform = self._noise(position, [1], "uniform")[:, 0]
+        labels = tf.cast(tf.floor(uniform * self.num_classes), tf.int32)
+        # float32 rounding can make u * K equal K for u just below 1.
+        return tf.minimum(labels, self.num_classes - 1)
+
+    @staticmethod
+    def _inputs(tensor, labels):
+        """A network's inputs: `tensor`, or `[tensor, labels]` if labelled."""
+        return tensor if labels is None else [tensor, labels]
+
+    def _gradient_penalty(
+        self, position, real_images, fake_images, real_labels=None
+    ):
+        """Per-example WGAN-GP penalty at random real/fake interpolates.
+
+        A conditional discriminator is judged at the interpolates with the
+        real labels: the penalty keeps its gradient near 1 around the real
+        data of each class.
+        """
         alpha = self._noise(position, [1, 1, 1], "uniform")
         real_images = tf.cast(real_images, fake_images.dtype)
         mixed = real_images + alpha * (fake_images - real_images)
         with tf.GradientTape() as tape:
             tape.watch(mixed)
-            logits = self.discriminator(mixed, training=True)
+            logits = self.discriminator(
+                self._inputs(mixed, real_labels), training=True
+            )
         grads = tf.cast(tape.gradient(logits, mixed), tf.float32)
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
         return tf.square(norms - 1.0)
 
-    def _discriminator_step(self, position, real_images):
+    def _discriminator_step(self, position, real_images, real_labels=None):
         latents = self._noise(position, [self.latent_dim])
-        fake_images = self.generator(latents, training=True)
+        fake_labels = self._fake_labels(position)
+        fake_images = self.generator(
+            self._inputs(latents, fake_labels), training=True
+        )
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
+            real_logits = self.discriminator(
+                self._inputs(real_images, real_labels), training=True
+            )
+            fake_logits = self.discriminator(
+                self._inputs(fake_images, fake_labels), training=True
+            )
             per_example = losses.discriminator_loss(
                 self.loss_name, real_logits, fake_logits, self.label_smoothing
             )
             if self.loss_name == "wasserstein" and self.gradient_penalty_weight:
                 per_example += self.gradient_penalty_weight * (
-                    self._gradient_penalty(position, real_images, fake_images)
+                    self._gradient_penalty(
+                        position, real_images, fake_images, real_labels
+                    )
                 )
             # The mean over the global batch: the optimizer sums the
             # replicas' gradients, which then add up to the global mean.
@@ -433,9 +566,14 @@ class DCGAN(keras.Model):
 
     def _generator_step(self, position):
         latents = self._noise(position, [self.latent_dim])
+        fake_labels = self._fake_labels(position)
         with tf.GradientTape() as tape:
-            fake_images = self.generator(latents, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
+            fake_images = self.generator(
+                self._inputs(latents, fake_labels), training=True
+            )
+            fake_logits = self.discriminator(
+                self._inputs(fake_images, fake_labels), training=True
+            )
             per_example = losses.generator_loss(self.loss_name, fake_logits)
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=position[2]
@@ -486,12 +624,27 @@ class DCGAN(keras.Model):
         ):
             ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
 
+    def _unpack(self, data):
+        """`(real_images, real_labels)` of a batch; labels None if unused."""
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        if not self.conditional:
+            return images, None
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(
+                f"This DCGAN is conditional ({self.num_classes} classes) and "
+                "trains on (images, labels) batches; received images only. "
+                "Load the data with `keras_dcgan.data.load(..., "
+                "with_labels=True)` or pass `fit(images, labels)`."
+            )
+        labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
+        return images, labels
+
     def train_step(self, data):
-        real_images = data[0] if isinstance(data, (tuple, list)) else data
+        real_images, real_labels = self._unpack(data)
         position = self._batch_position(tf.shape(real_images)[0])
         for _ in range(self.discriminator_steps):
             d_per_example, real_logits, fake_logits = self._discriminator_step(
-                position, real_images
+                position, real_images, real_labels
             )
         g_per_example = self._generator_step(position)
         self._average_moving_statistics()
