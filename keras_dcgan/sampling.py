@@ -4,6 +4,7 @@ import numpy as np
 
 from keras_dcgan import images as images_lib
 from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.conditioning import class_grid_labels
 from keras_dcgan.dcgan import sample_latents
 
 
@@ -119,7 +120,11 @@ def interpolation_latents(
 
 
 def write_samples(
-    gan, out: str, num_samples: int = 64, seed: int | None = None
+    gan,
+    out: str,
+    num_samples: int = 64,
+    seed: int | None = None,
+    labels=None,
 ) -> str:
     """Generates images and writes them in the format `out` names.
 
@@ -133,6 +138,9 @@ def write_samples(
         seed: int or None. Seed of the latents; the same seed gives the same
             images as `gan.generate(num_samples, seed=seed)`. Defaults to
             None.
+        labels: int, array-like or None. For a class-conditional DCGAN, the
+            class of the images (see `DCGAN.generate`); None draws classes
+            at random from `seed`. Defaults to None.
 
     Returns:
         `out`.
@@ -141,7 +149,47 @@ def write_samples(
     >>> gan = DCGAN.from_preset("mnist")  # doctest: +SKIP
     >>> write_samples(gan, "samples.png", num_samples=16)  # doctest: +SKIP
     """
-    return images_lib.save_images(gan.generate(num_samples, seed=seed), out)
+    images = gan.generate(num_samples, labels=labels, seed=seed)
+    return images_lib.save_images(images, out)
+
+
+def write_class_grid(
+    gan, out: str, per_class: int = 8, seed: int | None = None
+) -> str:
+    """Writes a grid PNG of a class-conditional DCGAN: one class per row.
+
+    Row `k` holds `per_class` images generated for class `k`, from the
+    latents `gan.generate(num_classes * per_class, labels=..., seed=seed)`
+    draws.
+
+    Args:
+        gan: DCGAN. A trained class-conditional model.
+        out: str. A path ending in `.png`.
+        per_class: int. Images per row. Defaults to 8.
+        seed: int or None. Seed of the latents. Defaults to None.
+
+    Returns:
+        `out`.
+
+    Example:
+    >>> gan = DCGAN.from_preset("mnist", num_classes=10)  # doctest: +SKIP
+    >>> write_class_grid(gan, "classes.png", per_class=10)  # doctest: +SKIP
+    """
+    if not gan.conditional:
+        raise ValueError(
+            "A class grid needs a class-conditional DCGAN; this one is "
+            "unconditional (use write_samples)."
+        )
+    check_positive_int("per_class", per_class)
+    if not out.lower().endswith(".png"):
+        raise ValueError(
+            f"A class grid is a PNG; {out!r} does not end in .png."
+        )
+    labels = class_grid_labels(gan.num_classes, per_class)
+    images = gan.generate(len(labels), labels=labels, seed=seed)
+    return images_lib.save_png(
+        images_lib.make_grid(images, columns=per_class), out
+    )
 
 
 def write_interpolation(

@@ -10,6 +10,8 @@ from PIL import Image
 from keras_dcgan import images as images_lib
 from keras_dcgan.blocks import check_positive_int
 from keras_dcgan.callbacks._steps import global_step
+from keras_dcgan.conditioning import class_grid_labels
+from keras_dcgan.conditioning import is_conditional
 from keras_dcgan.dcgan import sample_latents
 
 
@@ -17,6 +19,23 @@ def sampling_generator(model):
     """The generator to draw pictures with: the EMA copy when there is one."""
     generator = getattr(model, "sampling_generator", None)
     return generator if generator is not None else model.generator
+
+
+def grid_inputs(generator, num_samples: int, seed: int):
+    """Fixed generator inputs for a sample grid, and its number of columns.
+
+    An unconditional generator gets `num_samples` latents and a square grid
+    (columns None). A conditional one gets one row per class of
+    `max(1, num_samples // num_classes)` images: `[latents, labels]`.
+    """
+    latent_dim = int(generator.inputs[0].shape[-1])
+    if not is_conditional(generator):
+        return sample_latents(num_samples, latent_dim, seed), None
+    per_class = max(1, num_samples // generator.num_classes)
+    labels = class_grid_labels(generator.num_classes, per_class)
+    latents = sample_latents(len(labels), latent_dim, seed)
+    # Keras calls take all-tensor (not mixed numpy) nested inputs.
+    return [latents, keras.ops.convert_to_tensor(labels)], per_class
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -27,7 +46,8 @@ class SampleGrid(keras.callbacks.Callback):
     every `every_n_steps` steps), and at the end of training all grids in
     `directory` become an animated GIF. Works with any model that has a
     `generator` (and uses its `sampling_generator`, the EMA copy, if set),
-    such as a `DCGAN`.
+    such as a `DCGAN`. A class-conditional generator's grid has one row per
+    class (`num_samples // num_classes` images each).
 
     Args:
         directory: str. Folder of the PNG grids; created when needed.
@@ -69,12 +89,13 @@ class SampleGrid(keras.callbacks.Callback):
         self.gif_path = gif_path
         self.frame_ms = frame_ms
         self.last_path = None
-        self._latents = None
+        self._inputs = None
+        self._columns = None
 
     def on_train_begin(self, logs=None):
-        generator = sampling_generator(self.model)
-        latent_dim = int(generator.inputs[0].shape[-1])
-        self._latents = sample_latents(self.num_samples, latent_dim, self.seed)
+        self._inputs, self._columns = grid_inputs(
+            sampling_generator(self.model), self.num_samples, self.seed
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         if self.every_n_steps is not None:
@@ -93,8 +114,10 @@ class SampleGrid(keras.callbacks.Callback):
     def grid(self) -> np.ndarray:
         """The current grid of samples from the fixed latents, uint8 HWC."""
         generator = sampling_generator(self.model)
-        images = generator(self._latents, training=False)
-        return images_lib.make_grid(keras.ops.convert_to_numpy(images))
+        images = generator(self._inputs, training=False)
+        return images_lib.make_grid(
+            keras.ops.convert_to_numpy(images), columns=self._columns
+        )
 
     def save(self, step: int) -> str:
         """Writes the current grid as `directory/step-NNNNNNNN.png`.

@@ -8,8 +8,8 @@ from keras_dcgan import images as images_lib
 from keras_dcgan.blocks import check_positive_int
 from keras_dcgan.callbacks._steps import StepMeans
 from keras_dcgan.callbacks._steps import global_step
+from keras_dcgan.callbacks.sample_grid import grid_inputs
 from keras_dcgan.callbacks.sample_grid import sampling_generator
-from keras_dcgan.dcgan import sample_latents
 
 
 def _learning_rate(optimizer) -> float:
@@ -49,13 +49,14 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.seed = seed
         self._means = StepMeans()
         self._writer = None
-        self._latents = None
+        self._inputs = None
+        self._columns = None
 
     def on_train_begin(self, logs=None):
         self._writer = tf.summary.create_file_writer(self.log_dir)
-        generator = sampling_generator(self.model)
-        latent_dim = int(generator.inputs[0].shape[-1])
-        self._latents = sample_latents(self.num_samples, latent_dim, self.seed)
+        self._inputs, self._columns = grid_inputs(
+            sampling_generator(self.model), self.num_samples, self.seed
+        )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._means.reset()
@@ -74,9 +75,9 @@ class GANTensorBoard(keras.callbacks.Callback):
         step = global_step(self.model)
         generator = sampling_generator(self.model)
         images = keras.ops.convert_to_numpy(
-            generator(self._latents, training=False)
+            generator(self._inputs, training=False)
         )
-        grid = images_lib.make_grid(images)
+        grid = images_lib.make_grid(images, columns=self._columns)
         with self._writer.as_default(step=step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(f"epoch_{name}", float(value))

@@ -3,11 +3,14 @@
     keras-dcgan sample --workdir=runs/mnist --num=64 --out=samples.png
     keras-dcgan sample --workdir=runs/mnist --num=1000 --out=samples/
     keras-dcgan sample --workdir=runs/mnist --num=1000 --out=samples.npy
+    keras-dcgan sample --workdir=runs/cmnist --label=7 --num=16 --out=7.png
 
 The output format follows `--out`: `.png` is one grid image, a path ending
 in `/` a folder of PNGs, `.npy` a uint8 NHWC array. Uses the EMA generator
-when the run kept one. The library call is
-`keras_dcgan.sampling.write_samples`.
+when the run kept one. A class-conditional model draws class `--label`;
+without it, a `.png` is a class grid (one class per row, `--num //
+num_classes` images each) and other outputs get random classes. The library
+calls are `keras_dcgan.sampling.write_samples` and `write_class_grid`.
 """
 
 from absl import app
@@ -26,6 +29,12 @@ flags.DEFINE_string(
 flags.DEFINE_integer(
     "seed", None, "Seed of the latents; the same seed, the same images."
 )
+flags.DEFINE_integer(
+    "label",
+    None,
+    "Class of every image, for a class-conditional model.",
+    lower_bound=0,
+)
 flags.mark_flags_as_required(["workdir", "out"])
 
 FLAGS = flags.FLAGS
@@ -35,8 +44,31 @@ def main(argv):
     """Writes the samples the flags ask for."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    gan = load_gan(FLAGS.workdir)
+    if FLAGS.label is not None and not gan.conditional:
+        raise app.UsageError(
+            f"--label={FLAGS.label}, but {FLAGS.workdir} holds an "
+            "unconditional model."
+        )
+    if FLAGS.label is not None and FLAGS.label >= gan.num_classes:
+        raise app.UsageError(
+            f"--label={FLAGS.label} is not a class of this model; expected "
+            f"0 to {gan.num_classes - 1}."
+        )
+    if (
+        gan.conditional
+        and FLAGS.label is None
+        and FLAGS.out.lower().endswith(".png")
+    ):
+        per_class = max(1, FLAGS.num // gan.num_classes)
+        out = sampling.write_class_grid(gan, FLAGS.out, per_class, FLAGS.seed)
+        print(
+            f"Wrote a class grid of {gan.num_classes} classes x {per_class} "
+            f"samples to {out}"
+        )
+        return 0
     out = sampling.write_samples(
-        load_gan(FLAGS.workdir), FLAGS.out, FLAGS.num, FLAGS.seed
+        gan, FLAGS.out, FLAGS.num, FLAGS.seed, labels=FLAGS.label
     )
     print(f"Wrote {FLAGS.num} samples to {out}")
     return 0

@@ -3,17 +3,21 @@
     keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=runs/mnist
     keras-dcgan train --preset=cifar10 --workdir=runs/c10 --loss=hinge
     keras-dcgan train --workdir=runs/faces --dataset=faces/ --image_size=64
+    keras-dcgan train --preset=mnist --dataset=mnist-sample --conditional \
+        --workdir=runs/cmnist
 
 Flags: `--preset` picks a `TrainConfig` preset; every other setting flag
 (one per field of `TrainConfig` and `NetworkConfig`) overrides it when given.
 Run the same command again after a stop or a kill to resume, with a larger
-`--epochs` to train longer. The library call is
-`keras_dcgan.training.train`.
+`--epochs` to train longer. `--conditional` trains a class-conditional
+DCGAN on the dataset's labels (`--num_classes` is read from the data). The
+library call is `keras_dcgan.training.train`.
 """
 
 from absl import app
 from absl import flags
 
+from keras_dcgan import data
 from keras_dcgan import distribute
 from keras_dcgan import training
 from keras_dcgan.blocks import ACTIVATIONS
@@ -22,6 +26,7 @@ from keras_dcgan.blocks import NORMALIZATIONS
 from keras_dcgan.blocks import UPSAMPLING_MODES
 from keras_dcgan.callbacks import NonFiniteLossError
 from keras_dcgan.cli import _dataclass_flags
+from keras_dcgan.conditioning import CONDITIONINGS
 from keras_dcgan.losses import LOSSES
 from keras_dcgan.presets import NetworkConfig
 from keras_dcgan.training.config import TRAIN_PRESETS
@@ -57,6 +62,12 @@ flags.DEFINE_list(
     None,
     "Devices for --strategy=one_device or mirrored, e.g. GPU:0,GPU:1.",
 )
+flags.DEFINE_bool(
+    "conditional",
+    False,
+    "Train a class-conditional DCGAN on (image, label) pairs; its "
+    "num_classes comes from the dataset.",
+)
 flags.DEFINE_integer(
     "verbose", 1, "0: quiet; 1: progress bar with ETA; 2: one line per epoch."
 )
@@ -76,6 +87,7 @@ NETWORK_FLAGS = _dataclass_flags.define_flags(
         "discriminator_activation": ACTIVATIONS,
         "generator_normalization": NORMALIZATIONS,
         "discriminator_normalization": NORMALIZATIONS,
+        "conditioning": CONDITIONINGS,
     },
 )
 flags.mark_flag_as_required("workdir")
@@ -85,11 +97,20 @@ FLAGS = flags.FLAGS
 
 def config_from_flags() -> TrainConfig:
     """The `TrainConfig` the command line asks for."""
-    return get_train_config(
+    config = get_train_config(
         FLAGS.preset,
         network=_dataclass_flags.given(NETWORK_FLAGS),
         **_dataclass_flags.given(TRAIN_FLAGS),
     )
+    if FLAGS.conditional and config.network.num_classes is None:
+        info = data.describe(config.dataset, data_dir=config.data_dir)
+        if not info.has_labels:
+            raise app.UsageError(
+                f"--conditional needs labels but {config.dataset!r} has none "
+                "(an image folder needs one subfolder per class)."
+            )
+        config = config.replace(network={"num_classes": info.num_classes})
+    return config
 
 
 def main(argv):

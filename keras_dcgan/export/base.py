@@ -9,14 +9,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan import conditioning
+
 
 def check_generator(generator, allow_untrained: bool = False) -> int:
     """Checks that a generator can be exported and returns its latent size.
 
     Args:
         generator: keras.Model. A built generator with one `(batch,
-            latent_dim)` input and one `(batch, height, width, channels)`
-            output.
+            latent_dim)` input, or for a class-conditional generator the
+            inputs `[latents, labels]` (labels int32 `(batch,)`, and a
+            `num_classes` attribute), and one `(batch, height, width,
+            channels)` output.
         allow_untrained: bool. Export a generator whose batch-normalization
             statistics were never updated (it would export noise). Defaults
             to False.
@@ -47,14 +51,28 @@ def check_generator(generator, allow_untrained: bool = False) -> int:
             "outputs; export needs a functional model such as "
             "`keras_dcgan.Generator`."
         )
-    if len(generator.inputs) != 1:
-        # The hook for conditional generators: they will take `labels` beside
-        # the latents, and every exported signature gains a `labels` input.
+    conditional = conditioning.is_conditional(generator)
+    if len(generator.inputs) != 1 and not conditional:
         raise NotImplementedError(
             f"The generator {generator.name!r} takes {len(generator.inputs)} "
-            "inputs; export supports unconditional generators (latents only) "
-            "so far."
+            "inputs; export supports latents only, or `[latents, labels]` "
+            "(a second input named 'labels') for a class-conditional "
+            "generator."
         )
+    if conditional:
+        labels = generator.inputs[1]
+        num_classes = getattr(generator, "num_classes", None)
+        if tuple(labels.shape[1:]) != () or "int" not in str(labels.dtype):
+            raise ValueError(
+                "Expected the labels input of a conditional generator to be "
+                f"int (batch,); received {labels.dtype} {labels.shape}."
+            )
+        if num_classes is None:
+            raise ValueError(
+                f"The conditional generator {generator.name!r} has no "
+                "`num_classes` attribute; export needs it to check labels "
+                "(`keras_dcgan.Generator(..., num_classes=K)` has it)."
+            )
     latent_shape = tuple(generator.inputs[0].shape[1:])
     image_shape = tuple(generator.outputs[0].shape[1:])
     if len(latent_shape) != 1 or latent_shape[0] is None:

@@ -13,6 +13,12 @@ and the SavedModel has three signatures:
 - `generate_png`: the same inputs -> `png_bytes` string `[num_samples]`, one
   PNG file each (TF Serving's REST API returns `*_bytes` outputs as base64).
 
+A class-conditional generator (`keras_dcgan.Generator(..., num_classes=K)`)
+exports the same three signatures with one more input, `labels` int32
+`[batch]` (`[num_samples]` for the seed-driven ones): the class of each
+image, checked to lie in `[0, K)`. `generate_uint8` then equals
+`to_uint8(gan.generate(num_samples, labels=labels, seed=seed))`.
+
 Batch normalization runs in inference mode. A version is written into a
 temporary directory beside its final place and renamed, so a server polling
 BASE never loads a half-written model.
@@ -26,6 +32,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_dcgan import conditioning
 from keras_dcgan.dcgan import sample_latents
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
@@ -80,8 +87,8 @@ def build_export_archive(generator, max_samples: int = 1024):
     """Builds the `keras.export.ExportArchive` with the three signatures.
 
     Args:
-        generator: keras.Model. A built, unconditional generator (see
-            `keras_dcgan.export.base.check_generator`).
+        generator: keras.Model. A built generator, unconditional or
+            class-conditional (see `keras_dcgan.export.base.check_generator`).
         max_samples: int. The largest `num_samples` that `generate_uint8` and
             `generate_png` accept, so one request cannot exhaust the server's
             memory. Defaults to 1024.
@@ -100,12 +107,38 @@ def build_export_archive(generator, max_samples: int = 1024):
     if max_samples < 1:
         raise ValueError(f"`max_samples` must be >= 1; received {max_samples}.")
     latent_dim = int(generator.inputs[0].shape[-1])
+    num_classes = (
+        generator.num_classes
+        if conditioning.is_conditional(generator)
+        else None
+    )
 
-    def generate(latents):
+    def generate(latents, labels=None):
         # Inference mode: batch norm uses its moving statistics.
-        return generator(latents, training=False)
+        inputs = latents if labels is None else [latents, labels]
+        return generator(inputs, training=False)
 
-    def seeded_images(seed, num_samples):
+    def checked_labels(labels, batch):
+        # An out-of-range class would index past the embedding table.
+        checks = [
+            tf.debugging.assert_equal(
+                tf.size(labels),
+                batch,
+                message="labels must hold one class per image",
+            ),
+            tf.debugging.assert_non_negative(
+                labels, message=f"labels must be in [0, {num_classes})"
+            ),
+            tf.debugging.assert_less(
+                labels,
+                tf.constant(num_classes, tf.int32),
+                message=f"labels must be in [0, {num_classes})",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
+
+    def seeded_images(seed, num_samples, labels=None):
         check = tf.debugging.assert_less_equal(
             num_samples,
             tf.constant(max_samples, tf.int32),
@@ -117,9 +150,11 @@ def build_export_archive(generator, max_samples: int = 1024):
             )
         with tf.control_dependencies([check]):
             latents = sample_latents(num_samples, latent_dim, seed)
-        return images_to_uint8(generate(latents))
+        if labels is not None:
+            labels = checked_labels(labels, num_samples)
+        return images_to_uint8(generate(latents, labels))
 
-    def serving_default(latents):
+    def checked_latents(latents):
         # The signature declares [batch, latent_dim], but neither the
         # loaded signature nor the C++ server checks a fed shape: without
         # this, a wrong width fails deep inside the first matmul.
@@ -129,14 +164,9 @@ def build_export_archive(generator, max_samples: int = 1024):
             message=f"latents must have shape [batch, {latent_dim}]",
         )
         with tf.control_dependencies([check]):
-            latents = tf.identity(latents)
-        return {"images": generate(latents)}
+            return tf.identity(latents)
 
-    def generate_uint8(seed, num_samples):
-        return {"images": seeded_images(seed, num_samples)}
-
-    def generate_png(seed, num_samples):
-        images = seeded_images(seed, num_samples)
+    def encode_png(images):
         # `encode_png` takes one image; endpoints are traced without
         # autograph, hence `map_fn` rather than a Python loop.
         png = tf.map_fn(
@@ -146,18 +176,46 @@ def build_export_archive(generator, max_samples: int = 1024):
         )
         return {"png_bytes": png}
 
+    latents_spec = [
+        tf.TensorSpec([None, latent_dim], tf.float32, name="latents")
+    ]
     seed_spec = [
         tf.TensorSpec([], tf.int64, name="seed"),
         tf.TensorSpec([], tf.int32, name="num_samples"),
     ]
+    if num_classes is None:
+
+        def serving_default(latents):
+            return {"images": generate(checked_latents(latents))}
+
+        def generate_uint8(seed, num_samples):
+            return {"images": seeded_images(seed, num_samples)}
+
+        def generate_png(seed, num_samples):
+            return encode_png(seeded_images(seed, num_samples))
+
+    else:
+        labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
+        latents_spec = [*latents_spec, labels_spec]
+        seed_spec = [*seed_spec, labels_spec]
+
+        def serving_default(latents, labels):
+            latents = checked_latents(latents)
+            labels = checked_labels(labels, tf.shape(latents)[0])
+            return {"images": generate(latents, labels)}
+
+        def generate_uint8(seed, num_samples, labels):
+            return {"images": seeded_images(seed, num_samples, labels)}
+
+        def generate_png(seed, num_samples, labels):
+            return encode_png(seeded_images(seed, num_samples, labels))
+
     archive = keras.export.ExportArchive()
     archive.track(generator)
     archive.add_endpoint(
         "serving_default",
         serving_default,
-        input_signature=[
-            tf.TensorSpec([None, latent_dim], tf.float32, name="latents")
-        ],
+        input_signature=latents_spec,
     )
     archive.add_endpoint(
         "generate_uint8", generate_uint8, input_signature=seed_spec

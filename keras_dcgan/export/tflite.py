@@ -6,6 +6,8 @@ float32 in [-1, 1], or uint8 in [0, 255] with `output_uint8=True`. The app
 draws the noise itself (random ops would need the Flex delegate, which
 neither the mobile builds of LiteRT nor its Python interpreter include by
 default), so every exported model uses builtin ops only, which is checked.
+A class-conditional generator's model takes a second input, `labels` int32
+`[batch]`, the class of each image.
 
 Quantization:
 
@@ -30,6 +32,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan import conditioning
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
@@ -96,11 +99,29 @@ def convert_tflite(
             f"{calibration_samples!r}."
         )
 
-    def serving_default(latents):
-        images = generator(latents, training=False)
+    def images(inputs):
+        images = generator(inputs, training=False)
         if output_uint8:
             images = images_to_uint8(images)
         return {"images": images}
+
+    input_signature = [
+        tf.TensorSpec([batch_size, latent_dim], tf.float32, name="latents")
+    ]
+    num_classes = None
+    if conditioning.is_conditional(generator):
+        num_classes = generator.num_classes
+        input_signature.append(
+            tf.TensorSpec([batch_size], tf.int32, name="labels")
+        )
+
+        def serving_default(latents, labels):
+            return images([latents, labels])
+
+    else:
+
+        def serving_default(latents):
+            return images(latents)
 
     # The converter freezes variables only on the SavedModel path (a
     # concrete function keeps them as uninitialized resource variables), so
@@ -110,9 +131,7 @@ def convert_tflite(
     archive.add_endpoint(
         "serving_default",
         serving_default,
-        input_signature=[
-            tf.TensorSpec([batch_size, latent_dim], tf.float32, name="latents")
-        ],
+        input_signature=input_signature,
     )
     staging = tempfile.mkdtemp(prefix="keras_dcgan_tflite_")
     try:
@@ -131,7 +150,11 @@ def convert_tflite(
                 tf.lite.OpsSet.TFLITE_BUILTINS_INT8
             ]
             converter.representative_dataset = _calibration_data(
-                latent_dim, batch_size or 1, calibration_samples, seed
+                latent_dim,
+                batch_size or 1,
+                calibration_samples,
+                seed,
+                num_classes,
             )
         if quantization == "int8" and output_uint8:
             content = _convert_keeping_uint8_in_float(converter)
@@ -163,15 +186,21 @@ def _convert_keeping_uint8_in_float(converter):
         return debugger.get_nondebug_quantized_model()
 
 
-def _calibration_data(latent_dim, batch_size, num_samples, seed):
-    """Latent batches from the prior, for int8 activation ranges."""
+def _calibration_data(latent_dim, batch_size, num_samples, seed, num_classes):
+    """Latent batches from the prior (and uniform labels if conditional),
+    for int8 activation ranges."""
     num_batches = -(-num_samples // batch_size)
 
     def batches():
         # The same draws on every pass: calibration may iterate twice.
         rng = np.random.default_rng(seed)
         for _ in range(num_batches):
-            yield [rng.standard_normal((batch_size, latent_dim), np.float32)]
+            latents = rng.standard_normal((batch_size, latent_dim), np.float32)
+            if num_classes is None:
+                yield [latents]
+            else:
+                labels = rng.integers(0, num_classes, batch_size, np.int32)
+                yield {"latents": latents, "labels": labels}
 
     return batches
 
@@ -328,9 +357,22 @@ class TFLiteGenerator:
         self.latent_dim = int(latents["shape"][1])
         self.image_shape = tuple(int(d) for d in images["shape"][1:])
         self.output_dtype = np.dtype(images["dtype"])
+        # A conditional model's `labels` input; its class count is not
+        # stored in the model.
+        self.conditional = "labels" in self.runner.get_input_details()
 
-    def __call__(self, latents):
-        """Generates images from a `(batch, latent_dim)` float32 array."""
+    def __call__(self, latents, labels=None):
+        """Generates images from a `(batch, latent_dim)` float32 array.
+
+        A conditional model also takes `labels`, int `(batch,)`.
+        """
+        if self.conditional != (labels is not None):
+            raise ValueError(
+                "This model is class-conditional: pass labels, one class per "
+                "latent."
+                if self.conditional
+                else "This model is unconditional; it takes no labels."
+            )
         latents = np.asarray(latents, dtype=np.float32)
         if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
             raise ValueError(
@@ -342,4 +384,14 @@ class TFLiteGenerator:
                 f"This model has a fixed batch of {self.batch_size}; received "
                 f"{latents.shape[0]} latents."
             )
-        return self.runner(latents=latents)["images"]
+        if not self.conditional:
+            return self.runner(latents=latents)["images"]
+        labels = np.asarray(labels)
+        if labels.shape != latents.shape[:1] or labels.dtype.kind not in "iu":
+            raise ValueError(
+                f"Expected int labels of shape ({latents.shape[0]},), one per "
+                f"latent; received {labels.dtype} {labels.shape}."
+            )
+        return self.runner(latents=latents, labels=labels.astype(np.int32))[
+            "images"
+        ]

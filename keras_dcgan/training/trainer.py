@@ -39,12 +39,21 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
 
     Returns:
         An unbatched `tf.data.Dataset` of float32 images in [-1, 1] (the
-        last `num_images % batch_size` images left out), and its length.
+        last `num_images % batch_size` images left out), of `(image, label)`
+        pairs when the network is class-conditional, and its length.
     """
     # `describe` first: an image folder's scan is then reused by `load`.
-    num_examples = data.describe(
-        config.dataset, data_dir=config.data_dir
-    ).num_examples
+    info = data.describe(config.dataset, data_dir=config.data_dir)
+    num_examples = info.num_examples
+    num_classes = config.network.num_classes
+    if num_classes is not None and info.num_classes != num_classes:
+        raise ValueError(
+            f"The network is conditional on {num_classes} classes but "
+            f"{config.dataset!r} has "
+            f"{info.num_classes if info.has_labels else 'no'} classes; set "
+            "num_classes to the dataset's (`keras-dcgan train "
+            "--conditional` reads it from the data)."
+        )
     batches = data.load(
         config.dataset,
         image_size=config.network.image_size,
@@ -52,6 +61,7 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
         batch_size=config.batch_size,
         shuffle=False,
         data_dir=config.data_dir,
+        with_labels=num_classes is not None,
     )
     examples = batches.unbatch()
     if num_examples is None:
@@ -222,9 +232,9 @@ def train(
         workdir: str. The run's work directory.
         overwrite: bool. Delete an earlier run in `workdir` and start again.
             Defaults to False.
-        dataset: tf.data.Dataset or None. Unbatched training images in a
-            fixed order, instead of loading `config.dataset`. Defaults to
-            None.
+        dataset: tf.data.Dataset or None. Unbatched training images (or
+            `(image, label)` pairs for a conditional network) in a fixed
+            order, instead of loading `config.dataset`. Defaults to None.
         callbacks: list or None. More Keras callbacks. Defaults to None.
         strategy: tf.distribute.Strategy or None. Build and train the model
             under this strategy. Defaults to None.
@@ -253,8 +263,16 @@ def train(
         examples, num_examples = load_examples(config)
     else:
         examples, num_examples = dataset, count_examples(dataset)
-    image_shape = tuple(examples.element_spec.shape)
+    spec = examples.element_spec
+    labelled = isinstance(spec, tuple)
+    image_shape = tuple((spec[0] if labelled else spec).shape)
     network = config.network
+    if network.num_classes is not None and not labelled:
+        raise ValueError(
+            f"The network is conditional on {network.num_classes} classes "
+            "but the training data has no labels; pass `(image, label)` "
+            "pairs."
+        )
     expected = (network.image_size, network.image_size, network.channels)
     if image_shape != expected:
         raise ValueError(

@@ -1,0 +1,149 @@
+"""Exporting a class-conditional generator: SavedModel, TFLite take labels."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_dcgan import DCGAN
+from keras_dcgan.discriminator import Discriminator
+from keras_dcgan.export import TFLiteGenerator
+from keras_dcgan.export import check_generator
+from keras_dcgan.export import convert_tflite
+from keras_dcgan.export import export_saved_model
+from keras_dcgan.export.tflite import tflite_op_names
+from keras_dcgan.generator import Generator
+from keras_dcgan.images import to_uint8
+
+NUM_CLASSES = 3
+
+
+@pytest.fixture(scope="module")
+def gan():
+    keras.utils.set_random_seed(0)
+    gan = DCGAN(
+        Generator(8, 16, 1, 4, num_classes=NUM_CLASSES, label_embedding_dim=4),
+        Discriminator(16, 1, 4, num_classes=NUM_CLASSES),
+    )
+    # Random weights and batch-norm statistics, as after training, so
+    # inference makes images of a real scale (not a vanishing comparison).
+    rng = np.random.default_rng(0)
+    for variable in gan.generator.weights:
+        shape = tuple(variable.shape)
+        if "moving_variance" in variable.path:
+            value = rng.uniform(0.5, 2.0, shape)
+        else:
+            value = rng.normal(0.0, 0.3, shape)
+        variable.assign(value.astype("float32"))
+    return gan
+
+
+@pytest.fixture(scope="module")
+def served(gan, tmp_path_factory):
+    base = tmp_path_factory.mktemp("serving")
+    return tf.saved_model.load(export_saved_model(gan.generator, str(base)))
+
+
+def _inputs(n=4):
+    rng = np.random.default_rng(1)
+    latents = rng.standard_normal((n, 8)).astype("float32")
+    return latents, np.arange(n, dtype="int32") % NUM_CLASSES
+
+
+def test_serving_default_takes_latents_and_labels(gan, served):
+    latents, labels = _inputs()
+    signature = served.signatures["serving_default"]
+    assert set(signature.structured_input_signature[1]) == {
+        "latents",
+        "labels",
+    }
+    images = signature(
+        latents=tf.constant(latents), labels=tf.constant(labels)
+    )["images"].numpy()
+    expected = gan.generator([latents, labels], training=False).numpy()
+    assert np.abs(expected).max() > 0.05  # not a vanishing comparison
+    np.testing.assert_allclose(images, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_seeded_signatures_reproduce_generate_with_labels(gan, served):
+    labels = np.array([2, 0, 1, 2, 2], "int32")
+    uint8 = served.signatures["generate_uint8"](
+        seed=tf.constant(7, tf.int64),
+        num_samples=tf.constant(5),
+        labels=tf.constant(labels),
+    )["images"].numpy()
+    expected = to_uint8(gan.generate(5, labels=labels, seed=7))
+    assert np.abs(uint8.astype(int) - expected.astype(int)).max() <= 1
+    assert np.mean(uint8 == expected) > 0.99
+    png = served.signatures["generate_png"](
+        seed=tf.constant(7, tf.int64),
+        num_samples=tf.constant(5),
+        labels=tf.constant(labels),
+    )["png_bytes"].numpy()
+    decoded = np.stack([tf.io.decode_png(p).numpy() for p in png])
+    np.testing.assert_array_equal(decoded, uint8)
+
+
+@pytest.mark.parametrize(
+    ("signature", "labels", "message"),
+    [
+        ("generate_uint8", [0, 3], r"labels must be in \[0, 3\)"),
+        ("generate_uint8", [0, -1], r"labels must be in \[0, 3\)"),
+        ("generate_uint8", [0, 1, 2], "labels must hold one class per image"),
+        ("serving_default", [0, 3], r"labels must be in \[0, 3\)"),
+        ("serving_default", [0], "labels must hold one class per image"),
+    ],
+)
+def test_bad_labels_are_refused_by_name(served, signature, labels, message):
+    inputs = {"labels": tf.constant(labels, tf.int32)}
+    if signature == "generate_uint8":
+        inputs.update(seed=tf.constant(1, tf.int64), num_samples=tf.constant(2))
+    else:
+        inputs.update(latents=tf.constant(_inputs(2)[0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        served.signatures[signature](**inputs)
+
+
+@pytest.mark.parametrize("quantization", ["none", "int8"])
+def test_tflite_takes_labels_as_a_second_input(gan, quantization):
+    content = convert_tflite(
+        gan.generator, quantization, calibration_samples=16
+    )
+    assert not [op for op in tflite_op_names(content) if op.startswith("Flex")]
+    runner = TFLiteGenerator(content)
+    assert runner.conditional
+    latents, labels = _inputs()
+    images = runner(latents, labels)
+    expected = gan.generator([latents, labels], training=False).numpy()
+    tolerance = 1e-4 if quantization == "none" else 0.25
+    np.testing.assert_allclose(images, expected, atol=tolerance)
+    # The label changes the image in the converted model too.
+    other = runner(latents, (labels + 1) % NUM_CLASSES)
+    assert np.abs(other - images).max() > 0.01
+
+
+def test_tflite_runner_checks_the_labels(gan):
+    runner = TFLiteGenerator(convert_tflite(gan.generator))
+    latents, labels = _inputs()
+    with pytest.raises(ValueError, match="class-conditional: pass labels"):
+        runner(latents)
+    with pytest.raises(ValueError, match=r"int labels of shape \(4,\)"):
+        runner(latents, labels[:2])
+    unconditional = Generator(8, 16, 1, 4)
+    runner = TFLiteGenerator(
+        convert_tflite(unconditional, allow_untrained=True)
+    )
+    assert not runner.conditional
+    with pytest.raises(ValueError, match="unconditional; it takes no labels"):
+        runner(latents, labels)
+
+
+def test_check_generator_accepts_labels_but_not_other_second_inputs(gan):
+    assert check_generator(gan.generator) == 8
+    latents = keras.Input((8,), name="latents")
+    style = keras.Input((2,), name="style")
+    joined = keras.layers.Concatenate()([latents, style])
+    images = keras.layers.Reshape((4, 4, 1))(keras.layers.Dense(16)(joined))
+    other = keras.Model([latents, style], images)
+    with pytest.raises(NotImplementedError, match="a second input named"):
+        check_generator(other, allow_untrained=True)
