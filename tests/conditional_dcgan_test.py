@@ -232,3 +232,13 @@ def test_load_examples_checks_the_dataset_classes():
     assert image.shape == (28, 28, 1)
     assert label.dtype == tf.int32
     assert num_examples == 10_000
+
+
+def test_evaluation_batches_are_generate_with_seeded_labels():
+    from keras_dcgan.metrics import generated_batches
+
+    gan = tiny_gan()
+    batches = list(generated_batches(gan, 5, seed=4, batch_size=2))
+    np.testing.assert_allclose(
+        np.concatenate(batches), gan.generate(5, seed=4), rtol=1e-5, atol=1e-7
+    )

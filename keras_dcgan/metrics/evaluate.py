@@ -134,12 +134,20 @@ def generated_batches(gan, num_samples: int, seed: int, batch_size: int = 64):
     Yields:
         float32 numpy arrays `(batch, h, w, c)`.
     """
+    from keras_dcgan.dcgan import sample_labels
     from keras_dcgan.dcgan import sample_latents
 
     latents = sample_latents(num_samples, gan.latent_dim, seed)
+    # A conditional model's classes, drawn from the seed as `generate` does.
+    labels = None
+    if getattr(gan, "num_classes", None) is not None:
+        labels = sample_labels(num_samples, gan.num_classes, seed)
     generator = gan.sampling_generator
     for start in range(0, num_samples, batch_size):
-        images = generator(latents[start : start + batch_size], training=False)
+        inputs = latents[start : start + batch_size]
+        if labels is not None:
+            inputs = [inputs, labels[start : start + batch_size]]
+        images = generator(inputs, training=False)
         yield np.asarray(images, dtype=np.float32)
 
 
