@@ -5,7 +5,8 @@ r"""Samples images from a TF Serving DCGAN over gRPC.
 
 Needs `pip install keras-dcgan[serving]` (tensorflow-serving-api and
 grpcio). The helpers build and read the PredictRequest/PredictResponse
-protos of the three signatures `keras-dcgan export` writes.
+protos of the three signatures `keras-dcgan export` writes; a
+class-conditional model's signatures also take `labels` (`--label=K` here).
 """
 
 import argparse
@@ -18,7 +19,9 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 
-def seed_request(model_name, seed, num_samples, signature="generate_png"):
+def seed_request(
+    model_name, seed, num_samples, signature="generate_png", labels=None
+):
     """A PredictRequest for `generate_png` or `generate_uint8`.
 
     Args:
@@ -27,6 +30,8 @@ def seed_request(model_name, seed, num_samples, signature="generate_png"):
         num_samples: int. How many images.
         signature: str. `"generate_png"` or `"generate_uint8"`. Defaults to
             `"generate_png"`.
+        labels: array-like or None. For a class-conditional model, the class
+            of each image (`num_samples` ints). Defaults to None.
 
     Returns:
         A `predict_pb2.PredictRequest`.
@@ -38,15 +43,25 @@ def seed_request(model_name, seed, num_samples, signature="generate_png"):
     request.inputs["num_samples"].CopyFrom(
         tf.make_tensor_proto(num_samples, tf.int32)
     )
+    _add_labels(request, labels)
     return request
 
 
-def latents_request(model_name, latents):
+def _add_labels(request, labels):
+    if labels is not None:
+        request.inputs["labels"].CopyFrom(
+            tf.make_tensor_proto(np.asarray(labels, np.int32))
+        )
+
+
+def latents_request(model_name, latents, labels=None):
     """A PredictRequest for `serving_default`: your own latents.
 
     Args:
         model_name: str. The served model's name.
         latents: array-like. Float latents `(batch, latent_dim)`.
+        labels: array-like or None. For a class-conditional model, the class
+            of each latent. Defaults to None.
 
     Returns:
         A `predict_pb2.PredictRequest`.
@@ -57,6 +72,7 @@ def latents_request(model_name, latents):
     request.inputs["latents"].CopyFrom(
         tf.make_tensor_proto(np.asarray(latents, np.float32))
     )
+    _add_labels(request, labels)
     return request
 
 
@@ -98,9 +114,17 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num_samples", type=int, default=16)
     parser.add_argument("--out_dir", default="samples")
+    parser.add_argument(
+        "--label",
+        type=int,
+        default=None,
+        help="Class, for a conditional model.",
+    )
     args = parser.parse_args()
+    labels = None if args.label is None else [args.label] * args.num_samples
     outputs = predict(
-        args.server, seed_request(args.model, args.seed, args.num_samples)
+        args.server,
+        seed_request(args.model, args.seed, args.num_samples, labels=labels),
     )
     os.makedirs(args.out_dir, exist_ok=True)
     for i, png in enumerate(outputs["png_bytes"]):

@@ -8,7 +8,8 @@ formats (https://www.tensorflow.org/tfx/serving/api_rest): the seed-driven
 signatures take scalars, which only the columnar `"inputs"` format can send;
 `serving_default` takes latents in the row `"instances"` format (one list per
 latent vector) or the columnar one. Outputs whose name ends in `_bytes` come
-back base64-encoded as `{"b64": "..."}`.
+back base64-encoded as `{"b64": "..."}`. A class-conditional model's
+signatures also take `labels`, one class per image (`--label=K` here).
 """
 
 import argparse
@@ -18,7 +19,7 @@ import os
 import urllib.request
 
 
-def seed_body(seed, num_samples, signature="generate_png"):
+def seed_body(seed, num_samples, signature="generate_png", labels=None):
     """The JSON body for `generate_png` or `generate_uint8` (columnar).
 
     Args:
@@ -26,33 +27,45 @@ def seed_body(seed, num_samples, signature="generate_png"):
         num_samples: int. How many images.
         signature: str. `"generate_png"` or `"generate_uint8"`. Defaults to
             `"generate_png"`.
+        labels: list of int or None. For a class-conditional model, the
+            class of each image (`num_samples` of them). Defaults to None.
 
     Returns:
         A dict, ready for `json.dumps`.
     """
-    return {
-        "signature_name": signature,
-        "inputs": {"seed": int(seed), "num_samples": int(num_samples)},
-    }
+    inputs = {"seed": int(seed), "num_samples": int(num_samples)}
+    if labels is not None:
+        inputs["labels"] = [int(label) for label in labels]
+    return {"signature_name": signature, "inputs": inputs}
 
 
-def latents_body(latents, columnar=False):
+def latents_body(latents, columnar=False, labels=None):
     """The JSON body for `serving_default`.
 
     Args:
         latents: array-like. Float latents `(batch, latent_dim)`.
         columnar: bool. Use the `"inputs"` format instead of the row
             `"instances"` format. Defaults to False.
+        labels: list of int or None. For a class-conditional model, the
+            class of each latent. Defaults to None.
 
     Returns:
         A dict, ready for `json.dumps`.
     """
     rows = [[float(x) for x in row] for row in latents]
+    if labels is not None:
+        labels = [int(label) for label in labels]
     if columnar:
-        return {
-            "signature_name": "serving_default",
-            "inputs": {"latents": rows},
-        }
+        inputs = {"latents": rows}
+        if labels is not None:
+            inputs["labels"] = labels
+        return {"signature_name": "serving_default", "inputs": inputs}
+    if labels is not None:
+        # Several inputs: each row instance is an object of named inputs.
+        rows = [
+            {"latents": row, "labels": label}
+            for row, label in zip(rows, labels, strict=True)
+        ]
     return {"signature_name": "serving_default", "instances": rows}
 
 
@@ -125,11 +138,18 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num_samples", type=int, default=16)
     parser.add_argument("--out_dir", default="samples")
+    parser.add_argument(
+        "--label",
+        type=int,
+        default=None,
+        help="Class, for a conditional model.",
+    )
     args = parser.parse_args()
+    labels = None if args.label is None else [args.label] * args.num_samples
     pngs = predict(
         args.url,
         args.model,
-        seed_body(args.seed, args.num_samples),
+        seed_body(args.seed, args.num_samples, labels=labels),
         version=args.version,
     )
     os.makedirs(args.out_dir, exist_ok=True)

@@ -1,5 +1,9 @@
 """Exporting a class-conditional generator: SavedModel, TFLite take labels."""
 
+import importlib.util
+import json
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -147,3 +151,93 @@ def test_check_generator_accepts_labels_but_not_other_second_inputs(gan):
     other = keras.Model([latents, style], images)
     with pytest.raises(NotImplementedError, match="a second input named"):
         check_generator(other, allow_untrained=True)
+
+
+# --- The deployment scripts of the top-level export/ folder -----------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INPUT_DTYPES = {
+    "seed": np.int64,
+    "num_samples": np.int32,
+    "latents": np.float32,
+    "labels": np.int32,
+}
+
+
+def load_script(name):
+    """Imports a script of the top-level export/ folder."""
+    path = os.path.join(ROOT, "export", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"export_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _from_rest_body(body):
+    """The signature inputs TF Serving reads from a JSON predict body."""
+    if "instances" in body:
+        # Row format with several inputs: one object of named inputs per row.
+        rows = body["instances"]
+        inputs = {key: [row[key] for row in rows] for key in rows[0]}
+    else:
+        inputs = body["inputs"]
+    return {k: tf.constant(v, INPUT_DTYPES[k]) for k, v in inputs.items()}
+
+
+def test_rest_bodies_send_labels(gan, served):
+    client = load_script("rest_client")
+    labels = [1, 1, 0]
+    body = client.seed_body(5, 3, "generate_uint8", labels=labels)
+    images = served.signatures["generate_uint8"](**_from_rest_body(body))
+    expected = to_uint8(gan.generate(3, labels=labels, seed=5))
+    assert np.mean(images["images"].numpy() == expected) > 0.99
+    latents, labels = _inputs(3)
+    reference = gan.generator([latents, labels], training=False).numpy()
+    for columnar in (False, True):
+        body = client.latents_body(latents, columnar, labels=labels)
+        json.dumps(body)  # JSON-serialisable
+        images = served.signatures["serving_default"](**_from_rest_body(body))
+        np.testing.assert_allclose(
+            images["images"].numpy(), reference, rtol=1e-5, atol=1e-6
+        )
+
+
+def test_grpc_requests_send_labels(gan, served):
+    pytest.importorskip("tensorflow_serving.apis.predict_pb2")
+    pytest.importorskip("grpc")
+    client = load_script("grpc_client")
+
+    def inputs(request):
+        return {
+            name: tf.constant(tf.make_ndarray(proto))
+            for name, proto in request.inputs.items()
+        }
+
+    request = client.seed_request("dcgan", 5, 3, "generate_uint8", [2, 2, 2])
+    images = served.signatures["generate_uint8"](**inputs(request))
+    expected = to_uint8(gan.generate(3, labels=2, seed=5))
+    assert np.mean(images["images"].numpy() == expected) > 0.99
+    latents, labels = _inputs(3)
+    request = client.latents_request("dcgan", latents, labels=labels)
+    np.testing.assert_allclose(
+        served.signatures["serving_default"](**inputs(request))["images"],
+        gan.generator([latents, labels], training=False),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_litert_script_draws_the_label(gan, tmp_path):
+    pytest.importorskip("ai_edge_litert")
+    script = load_script("sample_litert")
+    path = str(tmp_path / "generator.tflite")
+    with open(path, "wb") as f:
+        f.write(convert_tflite(gan.generator))
+    images = script.sample(path, 3, seed=4, label=2)
+    noise = np.random.default_rng(4).standard_normal((3, 8), np.float32)
+    expected = to_uint8(
+        gan.generator([noise, np.full([3], 2, "int32")], training=False)
+    )
+    assert np.abs(images.astype(int) - expected.astype(int)).max() <= 1
+    with pytest.raises(ValueError, match="class-conditional: pass a label"):
+        script.sample(path, 3)
