@@ -87,6 +87,7 @@ def test_sample_label_is_generate_for_that_class(run_dir, tmp_path):
     np.testing.assert_array_equal(np.load(out), expected)
 
 
+@pytest.mark.slow  # write_class_grid itself is tested in-process below
 def test_sample_png_is_a_class_grid(run_dir, tmp_path):
     out = str(tmp_path / "grid.png")
     result = _cli(

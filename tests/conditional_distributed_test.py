@@ -19,7 +19,11 @@ BATCH_SIZE = 4
 LEARNING_RATE = 0.1
 
 
-@pytest.mark.parametrize("conditioning", ["projection", "channels"])
+@pytest.mark.parametrize(
+    "conditioning",
+    # Each case is a child process of about 45 s on 2 shared cores.
+    ["projection", pytest.param("channels", marks=pytest.mark.slow)],
+)
 def test_two_replicas_equal_one_device(tmp_path, conditioning):
     out = tmp_path / "result.npz"
     done = subprocess.run(
