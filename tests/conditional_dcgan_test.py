@@ -242,3 +242,20 @@ def test_evaluation_batches_are_generate_with_seeded_labels():
     np.testing.assert_allclose(
         np.concatenate(batches), gan.generate(5, seed=4), rtol=1e-5, atol=1e-7
     )
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "channels"])
+def test_mixed_float16_conditional_training(conditioning):
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    try:
+        gan = tiny_gan(conditioning)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    gan.compile(loss="wasserstein")
+    images, labels = patterns(8)
+    history = gan.fit(images, labels, batch_size=4, epochs=1, verbose=0)
+    for name, values in history.history.items():
+        assert np.isfinite(values).all(), name
+    logits = gan.discriminator([images[:2], labels[:2]])
+    assert keras.backend.standardize_dtype(logits.dtype) == "float32"
+    assert gan.generate(2, labels=1, seed=0).dtype == np.float32
