@@ -20,6 +20,8 @@ Reference:
     Distill 2016. https://distill.pub/2016/deconv-checkerboard/
 """
 
+import contextlib
+
 import keras
 
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
@@ -142,6 +144,35 @@ def weight_initializer() -> keras.initializers.Initializer:
         A `keras.initializers.RandomNormal`.
     """
     return keras.initializers.RandomNormal(mean=0.0, stddev=WEIGHT_STDDEV)
+
+
+@contextlib.contextmanager
+def dtype_policy_scope(dtype):
+    """Makes `dtype` the default policy of the layers created inside.
+
+    A network passes its `dtype` constructor argument here, so that
+    `Generator(dtype="mixed_bfloat16")` computes in bfloat16 whatever the
+    global policy is, and a saved mixed-precision model loads as one.
+
+    Args:
+        dtype: str, dict, `keras.DTypePolicy` or None. None keeps the global
+            policy.
+
+    Example:
+    >>> with dtype_policy_scope("mixed_bfloat16"):
+    ...     layer = keras.layers.Dense(2)
+    >>> layer.compute_dtype
+    'bfloat16'
+    """
+    if dtype is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(keras.dtype_policies.get(dtype))
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def activation_layer(

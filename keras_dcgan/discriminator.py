@@ -115,65 +115,72 @@ class Discriminator(keras.Model):
         steps = blocks.doubling_steps(image_size, base_size)
 
         # === Functional model ===
-        images = keras.Input((image_size, image_size, channels), name="images")
-        inputs, x = images, images
-        if num_classes is not None:
-            labels = keras.Input((), dtype="int32", name="labels")
-            inputs = [images, labels]
-            if conditioning == "channels":
-                onehot = conditioning_lib.OneHot(
-                    num_classes, name="label_onehot"
-                )(labels)
-                maps = conditioning_lib.LabelMaps(
-                    image_size, name="label_maps"
-                )(onehot)
-                x = keras.layers.Concatenate(name="images_and_label")(
-                    [images, maps]
+        # Layers take the model's dtype policy (e.g. dtype="mixed_bfloat16"),
+        # by default the global one; the model remembers it for saving.
+        dtype_policy = keras.dtype_policies.get(kwargs.pop("dtype", None))
+        with blocks.dtype_policy_scope(dtype_policy):
+            images = keras.Input(
+                (image_size, image_size, channels), name="images"
+            )
+            inputs, x = images, images
+            if num_classes is not None:
+                labels = keras.Input((), dtype="int32", name="labels")
+                inputs = [images, labels]
+                if conditioning == "channels":
+                    onehot = conditioning_lib.OneHot(
+                        num_classes, name="label_onehot"
+                    )(labels)
+                    maps = conditioning_lib.LabelMaps(
+                        image_size, name="label_maps"
+                    )(onehot)
+                    x = keras.layers.Concatenate(name="images_and_label")(
+                        [images, maps]
+                    )
+            for stage in range(steps):
+                x = blocks.downsample_block(
+                    x,
+                    filters * 2**stage,
+                    mode=downsampling,
+                    kernel_size=kernel_size,
+                    # The paper leaves the input stage unnormalized; spectral
+                    # normalization constrains a layer's weights, not its
+                    # activations, so it applies to every stage.
+                    normalization=(
+                        normalization
+                        if stage > 0 or normalization == "spectral"
+                        else "none"
+                    ),
+                    activation=activation,
+                    leaky_relu_slope=leaky_relu_slope,
+                    dropout=dropout,
+                    synchronized=synchronized_batch_norm,
+                    name=f"down{stage + 1}",
                 )
-        for stage in range(steps):
-            x = blocks.downsample_block(
-                x,
-                filters * 2**stage,
-                mode=downsampling,
-                kernel_size=kernel_size,
-                # The paper leaves the input stage unnormalized; spectral
-                # normalization constrains a layer's weights, not its
-                # activations, so it applies to every stage.
-                normalization=(
-                    normalization
-                    if stage > 0 or normalization == "spectral"
-                    else "none"
-                ),
-                activation=activation,
-                leaky_relu_slope=leaky_relu_slope,
-                dropout=dropout,
-                synchronized=synchronized_batch_norm,
-                name=f"down{stage + 1}",
+            x = keras.layers.Flatten(name="flatten")(x)
+            dense = keras.layers.Dense(
+                1,
+                kernel_initializer=blocks.weight_initializer(),
+                dtype="float32",
+                name="logits",
             )
-        x = keras.layers.Flatten(name="flatten")(x)
-        dense = keras.layers.Dense(
-            1,
-            kernel_initializer=blocks.weight_initializer(),
-            dtype="float32",
-            name="logits",
-        )
-        logits = blocks.maybe_spectral(dense, normalization)(x)
-        if num_classes is not None and conditioning == "projection":
-            # logit = dense(features) + <embed(label), features>: the
-            # class-conditional log density ratio, Miyato & Koyama's eq. 3.
-            embedded = keras.layers.Embedding(
-                num_classes,
-                x.shape[-1],
-                embeddings_initializer=blocks.weight_initializer(),
-                name="label_projection",
-            )(labels)
-            projection = keras.layers.Dot(
-                axes=1, dtype="float32", name="projection"
-            )([embedded, x])
-            logits = keras.layers.Add(dtype="float32", name="logits_cond")(
-                [logits, projection]
-            )
+            logits = blocks.maybe_spectral(dense, normalization)(x)
+            if num_classes is not None and conditioning == "projection":
+                # logit = dense(features) + <embed(label), features>: the
+                # class-conditional log density ratio, Miyato & Koyama's eq. 3.
+                embedded = keras.layers.Embedding(
+                    num_classes,
+                    x.shape[-1],
+                    embeddings_initializer=blocks.weight_initializer(),
+                    name="label_projection",
+                )(labels)
+                projection = keras.layers.Dot(
+                    axes=1, dtype="float32", name="projection"
+                )([embedded, x])
+                logits = keras.layers.Add(dtype="float32", name="logits_cond")(
+                    [logits, projection]
+                )
         super().__init__(inputs=inputs, outputs=logits, **kwargs)
+        self.dtype_policy = dtype_policy
 
         # === Config ===
         self.image_size = image_size

@@ -116,60 +116,70 @@ class Generator(keras.Model):
         start_size = image_size // 2**steps
 
         # === Functional model ===
-        latents = keras.Input((latent_dim,), name="latents")
-        inputs, x = latents, latents
-        if num_classes is not None:
-            labels = keras.Input((), dtype="int32", name="labels")
-            if label_embedding_dim is None:
-                encoded = conditioning.OneHot(num_classes, name="label_onehot")
-            else:
-                encoded = keras.layers.Embedding(
-                    num_classes, label_embedding_dim, name="label_embedding"
+        # Layers take the model's dtype policy (e.g. dtype="mixed_bfloat16"),
+        # by default the global one; the model remembers it for saving.
+        dtype_policy = keras.dtype_policies.get(kwargs.pop("dtype", None))
+        with blocks.dtype_policy_scope(dtype_policy):
+            latents = keras.Input((latent_dim,), name="latents")
+            inputs, x = latents, latents
+            if num_classes is not None:
+                labels = keras.Input((), dtype="int32", name="labels")
+                if label_embedding_dim is None:
+                    encoded = conditioning.OneHot(
+                        num_classes, name="label_onehot"
+                    )
+                else:
+                    encoded = keras.layers.Embedding(
+                        num_classes, label_embedding_dim, name="label_embedding"
+                    )
+                x = keras.layers.Concatenate(name="latents_and_label")(
+                    [latents, encoded(labels)]
                 )
-            x = keras.layers.Concatenate(name="latents_and_label")(
-                [latents, encoded(labels)]
+                inputs = [latents, labels]
+            start_filters = filters * 2 ** (steps - 1)
+            dense = keras.layers.Dense(
+                start_size * start_size * start_filters,
+                use_bias=normalization in ("none", "spectral"),
+                kernel_initializer=blocks.weight_initializer(),
+                name="project",
             )
-            inputs = [latents, labels]
-        start_filters = filters * 2 ** (steps - 1)
-        dense = keras.layers.Dense(
-            start_size * start_size * start_filters,
-            use_bias=normalization in ("none", "spectral"),
-            kernel_initializer=blocks.weight_initializer(),
-            name="project",
-        )
-        x = blocks.maybe_spectral(dense, normalization)(x)
-        x = keras.layers.Reshape(
-            (start_size, start_size, start_filters), name="project_reshape"
-        )(x)
-        norm = blocks.normalization_layer(
-            normalization, "project_norm", synchronized_batch_norm
-        )
-        if norm is not None:
-            x = norm(x)
-        x = blocks.activation_layer(
-            activation, leaky_relu_slope, name="project_act"
-        )(x)
-        for stage in range(1, steps):
-            x = blocks.upsample_block(
-                x,
-                start_filters // 2**stage,
-                mode=upsampling,
-                kernel_size=kernel_size,
-                normalization=normalization,
-                activation=activation,
-                leaky_relu_slope=leaky_relu_slope,
-                synchronized=synchronized_batch_norm,
-                name=f"up{stage}",
+            x = blocks.maybe_spectral(dense, normalization)(x)
+            x = keras.layers.Reshape(
+                (start_size, start_size, start_filters), name="project_reshape"
+            )(x)
+            norm = blocks.normalization_layer(
+                normalization, "project_norm", synchronized_batch_norm
             )
-        # The image stage: no normalization (the paper's guideline) and a bias.
-        x = blocks.upsample_conv(
-            x, channels, upsampling, kernel_size, "none", name=f"up{steps}"
-        )
-        # Images stay float32 under mixed precision.
-        images = blocks.activation_layer(
-            output_activation, leaky_relu_slope, name="images", dtype="float32"
-        )(x)
+            if norm is not None:
+                x = norm(x)
+            x = blocks.activation_layer(
+                activation, leaky_relu_slope, name="project_act"
+            )(x)
+            for stage in range(1, steps):
+                x = blocks.upsample_block(
+                    x,
+                    start_filters // 2**stage,
+                    mode=upsampling,
+                    kernel_size=kernel_size,
+                    normalization=normalization,
+                    activation=activation,
+                    leaky_relu_slope=leaky_relu_slope,
+                    synchronized=synchronized_batch_norm,
+                    name=f"up{stage}",
+                )
+            # The image stage: no normalization (the paper's rule) and a bias.
+            x = blocks.upsample_conv(
+                x, channels, upsampling, kernel_size, "none", name=f"up{steps}"
+            )
+            # Images stay float32 under mixed precision.
+            images = blocks.activation_layer(
+                output_activation,
+                leaky_relu_slope,
+                name="images",
+                dtype="float32",
+            )(x)
         super().__init__(inputs=inputs, outputs=images, **kwargs)
+        self.dtype_policy = dtype_policy
 
         # === Config ===
         self.latent_dim = latent_dim

@@ -166,3 +166,22 @@ def test_weights_follow_the_paper_initialisation():
     kernel = keras.ops.convert_to_numpy(generator.get_layer("up1_conv").kernel)
     assert abs(kernel.mean()) < 1e-3
     assert abs(kernel.std() - 0.02) < 1e-3
+
+
+@pytest.mark.parametrize("network", [Generator, Discriminator])
+def test_dtype_policy_is_used_and_saved(network, tmp_path):
+    model = network(image_size=16, filters=4, dtype="mixed_bfloat16")
+    assert keras.config.dtype_policy().name == "float32"
+    assert (
+        model.get_layer(
+            "down1_conv" if network is Discriminator else "up1_conv"
+        ).compute_dtype
+        == "bfloat16"
+    )
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.dtype_policy.name == "mixed_bfloat16"
+    output = loaded(np.zeros((1, *loaded.input_shape[1:]), "float32"))
+    # Images and logits stay float32 for the losses and for export.
+    assert output.dtype == "float32"
