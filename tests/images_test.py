@@ -160,7 +160,8 @@ class _Generator:
     def predict(self, latents, batch_size=None, verbose=None):
         return np.tanh(np.asarray(latents)[:, :4].reshape(-1, 2, 2, 1))
 
-    def generate(self, num_samples, seed=None):
+    def generate(self, num_samples, labels=None, seed=None):
+        assert labels is None  # an unconditional model
         return self.predict(sample_latents(num_samples, 4, seed))
 
 
