@@ -28,7 +28,7 @@ def slerp(start, end, t) -> np.ndarray:
 
     Example:
     >>> a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    >>> np.round(slerp(a, b, 0.5), 4).tolist()
+    >>> [round(float(v), 4) for v in slerp(a, b, 0.5)]
     [0.7071, 0.7071]
 
     Reference:

@@ -280,9 +280,10 @@ def evaluate_gan(
         The dict of `compare`, plus `num_generated` and `num_real`.
 
     Example:
-    >>> extractor = load_extractor("classifier:digits.keras")
-    >>> reference = reference_statistics(real, extractor, 1000)
-    >>> evaluate_gan(gan, reference, extractor)["fid"]
+    >>> from keras_dcgan.metrics import load_extractor
+    >>> extractor = load_extractor("classifier:digits.keras")  # doctest: +SKIP
+    >>> stats = reference_statistics(real, extractor, 1000)  # doctest: +SKIP
+    >>> evaluate_gan(gan, stats, extractor)["fid"]  # doctest: +SKIP
     """
     summary = summarize(
         generated_batches(gan, num_samples, seed, batch_size),

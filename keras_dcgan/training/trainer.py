@@ -250,6 +250,7 @@ def train(
             infinite; the newest checkpoint is the last good one.
 
     Example:
+    >>> from keras_dcgan.training import get_train_config
     >>> config = get_train_config("mnist", dataset="mnist-sample", epochs=1)
     >>> gan = train(config, "runs/example")  # doctest: +SKIP
     """
