@@ -34,6 +34,8 @@ def test_presets_override_only_a_few_fields(name):
         "dataset",
         "batch_size",
         "epochs",
+        "d_learning_rate",
+        "g_learning_rate",
         "ema_decay",
         "shuffle_buffer",
     }
