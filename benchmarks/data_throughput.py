@@ -29,7 +29,11 @@ import keras
 from keras_dcgan import DCGAN
 from keras_dcgan import data
 
-CIFAR_TAR = "/work/shared/data/cifar10/test-jpg.tar.gz"
+# The shared data folder beside the repository (../shared/data).
+CIFAR_TAR = str(
+    pathlib.Path(__file__).resolve().parents[2]
+    / "shared/data/cifar10/test-jpg.tar.gz"
+)
 REQUIRED_RATIO = 20.0
 
 

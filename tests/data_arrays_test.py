@@ -1,22 +1,22 @@
 """Array sources: IDX files, .npy/.npz files, numpy arrays, tf.data."""
 
 import gzip
-import pathlib
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from shared_data import SHARED_DATA
 
 from keras_dcgan import data
 from keras_dcgan.data import sources
 
-SHARED = pathlib.Path("/work/shared/data")
+SHARED = SHARED_DATA
 MNIST_IMAGES = SHARED / "mnist" / "train10k-images-idx3-ubyte.gz"
 MNIST_LABELS = SHARED / "mnist" / "train10k-labels-idx1-ubyte.gz"
 FASHION_IMAGES = SHARED / "fashion_mnist" / "sprite900-images-idx3-ubyte.gz"
 FASHION_LABELS = SHARED / "fashion_mnist" / "sprite900-labels-idx1-ubyte.gz"
 needs_shared = pytest.mark.skipif(
-    not SHARED.exists(), reason="needs /work/shared/data"
+    not SHARED.exists(), reason="needs ../shared/data"
 )
 
 

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from shared_data import SHARED_DATA
 
 from keras_dcgan import data
 
-CIFAR_TAR = pathlib.Path("/work/shared/data/cifar10/test-jpg.tar.gz")
+CIFAR_TAR = SHARED_DATA / "cifar10" / "test-jpg.tar.gz"
 PER_CLASS = 8
 
 
@@ -32,7 +33,7 @@ def colour(value, size=(8, 8), channels=3):
 def cifar_folder(tmp_path_factory):
     """The first PER_CLASS CIFAR-10 test JPEGs of each class."""
     if not CIFAR_TAR.exists():
-        pytest.skip("needs /work/shared/data/cifar10")
+        pytest.skip("needs ../shared/data/cifar10")
     root = tmp_path_factory.mktemp("cifar")
     with tarfile.open(CIFAR_TAR) as archive:
         members = [

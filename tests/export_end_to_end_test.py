@@ -9,11 +9,12 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from shared_data import SHARED_DATA
 
 from keras_dcgan import export
 from keras_dcgan.dcgan import DCGAN
 
-MNIST = "/work/shared/data/mnist/train10k-images-idx3-ubyte.gz"
+MNIST = str(SHARED_DATA / "mnist" / "train10k-images-idx3-ubyte.gz")
 # Max abs error against Keras, images in [-1, 1]; int8 was measured at
 # 0.075 on this run (docs/performance.md).
 TOLERANCES = {

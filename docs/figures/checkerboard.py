@@ -17,6 +17,7 @@ import argparse
 import gzip
 import json
 import os
+import pathlib
 import time
 
 import keras
@@ -73,7 +74,12 @@ def grid(images: np.ndarray, rows: int = 6) -> np.ndarray:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mnist_dir", default="/work/shared/data/mnist")
+    parser.add_argument(
+        "--mnist_dir",
+        default=str(
+            pathlib.Path(__file__).resolve().parents[3] / "shared/data/mnist"
+        ),
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--num_samples", type=int, default=2000)
