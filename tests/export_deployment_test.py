@@ -19,6 +19,8 @@ import threading
 import numpy as np
 import pytest
 import tensorflow as tf
+from export_helpers import randomize
+from export_helpers import to_uint8
 from PIL import Image
 
 from keras_dcgan.dcgan import DCGAN
@@ -38,22 +40,6 @@ def load_script(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def randomize(model, seed):
-    """Random weights and batch-norm statistics, as after training."""
-    rng = np.random.default_rng(seed)
-    for variable in model.weights:
-        shape = tuple(variable.shape)
-        if "moving_variance" in variable.path:
-            value = rng.uniform(0.5, 2.0, shape)
-        else:
-            value = rng.normal(0.0, 0.3, shape)
-        variable.assign(value.astype("float32"))
-
-
-def to_uint8(images):
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")

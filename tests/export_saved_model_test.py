@@ -8,6 +8,8 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from export_helpers import randomize
+from export_helpers import to_uint8
 
 from keras_dcgan.dcgan import DCGAN
 from keras_dcgan.export import export_saved_model
@@ -15,18 +17,6 @@ from keras_dcgan.export import next_version
 from keras_dcgan.presets import get_preset
 
 LATENT_DIM = 8
-
-
-def randomize(model, seed):
-    """Random weights and batch-norm statistics, as after training."""
-    rng = np.random.default_rng(seed)
-    for variable in model.weights:
-        shape = tuple(variable.shape)
-        if "moving_variance" in variable.path:
-            value = rng.uniform(0.5, 2.0, shape)
-        else:
-            value = rng.normal(0.0, 0.3, shape)
-        variable.assign(value.astype("float32"))
 
 
 def tiny_gan(ema_decay=0.9):
@@ -47,10 +37,6 @@ def tiny_gan(ema_decay=0.9):
     if gan.ema_generator is not None:
         randomize(gan.ema_generator, 2)
     return gan
-
-
-def to_uint8(images):
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from export_helpers import randomize
 
 from keras_dcgan.export import QUANTIZATIONS
 from keras_dcgan.export import TFLiteGenerator
@@ -24,18 +25,6 @@ TOLERANCES = {
     "dynamic_range": 5e-2,
     "int8": 0.1,
 }
-
-
-def randomize(model, seed):
-    """Random weights and batch-norm statistics, as after training."""
-    rng = np.random.default_rng(seed)
-    for variable in model.weights:
-        shape = tuple(variable.shape)
-        if "moving_variance" in variable.path:
-            value = rng.uniform(0.5, 2.0, shape)
-        else:
-            value = rng.normal(0.0, 0.3, shape)
-        variable.assign(value.astype("float32"))
 
 
 @pytest.fixture(scope="module")
