@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from keras_dcgan import export
-from keras_dcgan.presets import get_preset
-from keras_dcgan.workdir import load_gan
+from keras_dcgan.models.presets import get_preset
+from keras_dcgan.training.workdir import load_gan
 
 
 def directory_size(path):

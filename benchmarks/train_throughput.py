@@ -36,7 +36,7 @@ from absl import app
 from absl import flags
 
 from keras_dcgan import DCGAN
-from keras_dcgan import presets
+from keras_dcgan.models import presets
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list(

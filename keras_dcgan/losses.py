@@ -23,7 +23,7 @@ Reference:
 
 from keras import ops
 
-from keras_dcgan.blocks import check_choice
+from keras_dcgan.checks import check_choice
 
 LOSSES = ("non_saturating", "minimax", "least_squares", "hinge", "wasserstein")
 # Losses built on binary cross-entropy, the only ones with labels to smooth.

@@ -1,11 +1,88 @@
-"""Pictures from a trained DCGAN: sample files and latent-space walks."""
+"""Latent and label draws, latent-space walks, and sample files.
+
+`sample_latents` and `sample_labels` are stateless functions of a seed, so
+`DCGAN.generate`, the exported SavedModel and the sample callbacks draw the
+same noise for the same seed.
+"""
 
 import numpy as np
+import tensorflow as tf
 
 from keras_dcgan import images as images_lib
-from keras_dcgan.blocks import check_positive_int
-from keras_dcgan.conditioning import class_grid_labels
-from keras_dcgan.dcgan import sample_latents
+from keras_dcgan.checks import check_positive_int
+
+
+def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
+    """Draws latent vectors from the standard normal prior.
+
+    The draw is a stateless function of `seed`, so the exported SavedModel's
+    seed-driven signatures reproduce `DCGAN.generate` exactly.
+
+    Args:
+        num_samples: int or scalar tensor. How many vectors to draw.
+        latent_dim: int. Size of each vector.
+        seed: int or None. The same seed gives the same vectors; None draws a
+            fresh seed from the operating system. Defaults to None.
+
+    Returns:
+        A float32 tensor of shape `(num_samples, latent_dim)`.
+
+    Example:
+    >>> z = sample_latents(4, 100, seed=0)
+    >>> tuple(z.shape)
+    (4, 100)
+    """
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    return tf.random.stateless_normal(
+        tf.stack([tf.cast(num_samples, tf.int32), latent_dim]), seed=seed
+    )
+
+
+def sample_labels(num_samples, num_classes: int, seed: int | None = None):
+    """Draws class labels uniformly, for a conditional `DCGAN.generate`.
+
+    A stateless function of `seed`, drawn from another stream than
+    `sample_latents(num_samples, latent_dim, seed)`.
+
+    Args:
+        num_samples: int. How many labels to draw.
+        num_classes: int. Labels are in `[0, num_classes)`.
+        seed: int or None. The same seed gives the same labels; None draws a
+            fresh seed from the operating system. Defaults to None.
+
+    Returns:
+        An int32 tensor of shape `(num_samples,)`.
+
+    Example:
+    >>> labels = sample_labels(4, 10, seed=0)
+    >>> tuple(labels.shape)
+    (4,)
+    """
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(1, tf.int64)])
+    return tf.random.stateless_uniform(
+        [num_samples], seed=seed, minval=0, maxval=num_classes, dtype=tf.int32
+    )
+
+
+def class_grid_labels(num_classes: int, per_class: int) -> np.ndarray:
+    """Labels for a grid with one class per row: `per_class` of each class.
+
+    Args:
+        num_classes: int. Rows of the grid.
+        per_class: int. Images per row.
+
+    Returns:
+        An int32 array `(num_classes * per_class,)`: 0, 0, ..., 1, 1, ...
+
+    Example:
+    >>> class_grid_labels(3, 2).tolist()
+    [0, 0, 1, 1, 2, 2]
+    """
+    return np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
 
 
 def slerp(start, end, t) -> np.ndarray:

@@ -1,7 +1,7 @@
 import keras
 import pytest
 
-from keras_dcgan import blocks
+from keras_dcgan.models import blocks
 
 
 @pytest.mark.parametrize(

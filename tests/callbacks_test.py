@@ -14,9 +14,10 @@ from tensorboard.util import tensor_util
 from keras_dcgan import DCGAN
 from keras_dcgan import callbacks
 from keras_dcgan import images as images_lib
-from keras_dcgan import workdir
 from keras_dcgan.callbacks._steps import StepMeans
-from keras_dcgan.dcgan import sample_latents
+from keras_dcgan.sampling import sample_latents
+from keras_dcgan.training import workdir
+from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 
 
 @pytest.fixture
@@ -180,7 +181,7 @@ def test_training_curve_plot_csv_and_resume(gan, tmp_path):
 
 
 def test_checkpoint_every_n_steps_and_epoch_end_keeps_newest(gan, tmp_path):
-    checkpoint = callbacks.WorkdirCheckpoint(
+    checkpoint = WorkdirCheckpoint(
         str(tmp_path), every_n_steps=2, keep=2, state={"steps_per_epoch": 3}
     )
     _fit(gan, _images(12), [checkpoint])
@@ -198,8 +199,10 @@ def test_checkpoint_every_n_steps_and_epoch_end_keeps_newest(gan, tmp_path):
 
 
 def test_nan_guard_stops_and_keeps_last_good_checkpoint(gan, tmp_path):
-    checkpoint = callbacks.WorkdirCheckpoint(str(tmp_path), every_n_steps=1)
-    guard = callbacks.NonFiniteGuard(str(tmp_path))
+    checkpoint = WorkdirCheckpoint(str(tmp_path), every_n_steps=1)
+    guard = callbacks.NonFiniteGuard(
+        lambda: workdir.latest_checkpoint(str(tmp_path))
+    )
     good = os.path.join("checkpoints", "step-00000002.keras")
     with pytest.raises(
         callbacks.NonFiniteLossError,

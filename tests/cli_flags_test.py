@@ -5,7 +5,7 @@ from absl import flags
 
 from keras_dcgan.cli import _dataclass_flags
 from keras_dcgan.losses import LOSSES
-from keras_dcgan.presets import NetworkConfig
+from keras_dcgan.models.presets import NetworkConfig
 from keras_dcgan.training import TrainConfig
 from keras_dcgan.training import get_train_config
 

@@ -14,10 +14,10 @@ import pytest
 from PIL import Image
 
 from keras_dcgan import images as images_lib
-from keras_dcgan import workdir
 from keras_dcgan.cli import main
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training import train
+from keras_dcgan.training import workdir
 from keras_dcgan.training.trainer import prepare_workdir
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "keras-dcgan")

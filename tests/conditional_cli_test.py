@@ -16,7 +16,7 @@ from PIL import Image
 from keras_dcgan import DCGAN
 from keras_dcgan import images as images_lib
 from keras_dcgan import sampling
-from keras_dcgan import workdir
+from keras_dcgan.training import workdir
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "keras-dcgan")
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

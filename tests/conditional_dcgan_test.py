@@ -7,8 +7,8 @@ import tensorflow as tf
 from PIL import Image
 
 from keras_dcgan import DCGAN
-from keras_dcgan.discriminator import Discriminator
-from keras_dcgan.generator import Generator
+from keras_dcgan.models.discriminator import Discriminator
+from keras_dcgan.models.generator import Generator
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training import train
 from keras_dcgan.training.trainer import load_examples
@@ -105,7 +105,7 @@ def test_generate_takes_one_class_or_one_per_image():
     assert one.shape == other.shape == (3, 16, 16, 1)
     assert not np.allclose(one, other, rtol=1e-2, atol=0)
     # The same as calling the generator with the documented latents.
-    from keras_dcgan.dcgan import sample_latents
+    from keras_dcgan.sampling import sample_latents
 
     direct = gan.generator.predict(
         [sample_latents(3, 8, 5), np.array([0, 1, 3], "int32")], verbose=0
@@ -114,7 +114,7 @@ def test_generate_takes_one_class_or_one_per_image():
 
 
 def test_generate_without_labels_draws_them_from_the_seed():
-    from keras_dcgan.dcgan import sample_labels
+    from keras_dcgan.sampling import sample_labels
 
     gan = tiny_gan()
     np.testing.assert_array_equal(

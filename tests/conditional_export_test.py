@@ -10,14 +10,14 @@ import pytest
 import tensorflow as tf
 
 from keras_dcgan import DCGAN
-from keras_dcgan.discriminator import Discriminator
 from keras_dcgan.export import TFLiteGenerator
 from keras_dcgan.export import check_generator
 from keras_dcgan.export import convert_tflite
 from keras_dcgan.export import export_saved_model
 from keras_dcgan.export.tflite import tflite_op_names
-from keras_dcgan.generator import Generator
 from keras_dcgan.images import to_uint8
+from keras_dcgan.models.discriminator import Discriminator
+from keras_dcgan.models.generator import Generator
 
 NUM_CLASSES = 3
 

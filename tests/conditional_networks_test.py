@@ -4,10 +4,11 @@ import keras
 import numpy as np
 import pytest
 
-from keras_dcgan import conditioning
-from keras_dcgan.discriminator import Discriminator
-from keras_dcgan.generator import Generator
-from keras_dcgan.presets import get_preset
+from keras_dcgan import sampling
+from keras_dcgan.models import conditioning
+from keras_dcgan.models.discriminator import Discriminator
+from keras_dcgan.models.generator import Generator
+from keras_dcgan.models.presets import get_preset
 
 
 def _latents(n=4):
@@ -202,5 +203,5 @@ def test_check_labels_and_class_grid_labels():
         conditioning.check_labels(2, num_classes=3, num_samples=3), [2, 2, 2]
     )
     np.testing.assert_array_equal(
-        conditioning.class_grid_labels(2, 3), [0, 0, 0, 1, 1, 1]
+        sampling.class_grid_labels(2, 3), [0, 0, 0, 1, 1, 1]
     )

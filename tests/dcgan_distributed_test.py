@@ -151,7 +151,7 @@ def _run_case(case, mirrored, single):
     import tensorflow as tf
 
     from keras_dcgan import DCGAN
-    from keras_dcgan.dcgan import paper_adam
+    from keras_dcgan.models.dcgan import paper_adam
 
     keras.backend.clear_session()
 

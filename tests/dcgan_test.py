@@ -7,8 +7,8 @@ import pytest
 from keras_dcgan import DCGAN
 from keras_dcgan import Discriminator
 from keras_dcgan import Generator
-from keras_dcgan import presets
-from keras_dcgan.dcgan import sample_latents
+from keras_dcgan.models import presets
+from keras_dcgan.sampling import sample_latents
 
 LATENT_DIM = 8
 

@@ -23,11 +23,11 @@ from export_helpers import randomize
 from export_helpers import to_uint8
 from PIL import Image
 
-from keras_dcgan.dcgan import DCGAN
 from keras_dcgan.export import export_saved_model
 from keras_dcgan.export import export_tflite
-from keras_dcgan.presets import get_preset
-from keras_dcgan.workdir import save_checkpoint
+from keras_dcgan.models.dcgan import DCGAN
+from keras_dcgan.models.presets import get_preset
+from keras_dcgan.training.workdir import save_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LATENT_DIM = 8

@@ -13,7 +13,7 @@ from keras_dcgan.export import convert_tflite
 from keras_dcgan.export import export_tflite
 from keras_dcgan.export.tflite import check_builtin_ops
 from keras_dcgan.export.tflite import tflite_op_names
-from keras_dcgan.presets import get_preset
+from keras_dcgan.models.presets import get_preset
 
 LATENT_DIM = 8
 # Max abs error against the Keras generator, images in [-1, 1]. The int8

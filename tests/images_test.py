@@ -8,7 +8,7 @@ from PIL import Image
 
 from keras_dcgan import images
 from keras_dcgan import sampling
-from keras_dcgan.dcgan import sample_latents
+from keras_dcgan.sampling import sample_latents
 
 
 def test_to_uint8_maps_range_and_clips():

@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 
 from keras_dcgan import DCGAN
-from keras_dcgan import workdir as workdir_lib
 from keras_dcgan.metrics import DomainClassifier
 from keras_dcgan.metrics import classifier_extractor
 from keras_dcgan.metrics import compare
 from keras_dcgan.metrics import compute_statistics
 from keras_dcgan.metrics import evaluate_gan
-from keras_dcgan.metrics import evaluate_workdir
 from keras_dcgan.metrics import frechet_distance
 from keras_dcgan.metrics import generated_batches
 from keras_dcgan.metrics import keras_extractor
 from keras_dcgan.metrics import reference_statistics
 from keras_dcgan.metrics import summarize
+from keras_dcgan.training import evaluate_workdir
+from keras_dcgan.training import workdir as workdir_lib
 
 SIZE = 16
 

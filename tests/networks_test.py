@@ -8,7 +8,7 @@ import pytest
 
 from keras_dcgan import Discriminator
 from keras_dcgan import Generator
-from keras_dcgan import blocks
+from keras_dcgan.models import blocks
 
 TINY = {"filters": 4}
 

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from keras_dcgan.presets import PRESETS
+from keras_dcgan.models.presets import PRESETS
 from keras_dcgan.training import RESUMABLE_FIELDS
 from keras_dcgan.training import TRAIN_PRESETS
 from keras_dcgan.training import TrainConfig

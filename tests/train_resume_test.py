@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from keras_dcgan import workdir
+from keras_dcgan.training import workdir
 
 FLAGS = [
     "--preset=mnist",

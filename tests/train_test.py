@@ -10,10 +10,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_dcgan import workdir
 from keras_dcgan.callbacks import NonFiniteLossError
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training import train
+from keras_dcgan.training import workdir
 from keras_dcgan.training.trainer import prepare_workdir
 
 TINY = {

@@ -1,4 +1,4 @@
-"""Tests of keras_dcgan.workdir: atomic checkpoints and the workdir layout."""
+"""Tests of keras_dcgan.training.workdir: atomic checkpoints, the layout."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_dcgan import DCGAN
-from keras_dcgan import workdir
+from keras_dcgan.training import workdir
 
 
 @pytest.fixture

@@ -34,11 +34,11 @@ import keras
 import numpy as np
 
 from keras_dcgan import sampling
-from keras_dcgan.conditioning import class_grid_labels
 from keras_dcgan.data import read_idx
 from keras_dcgan.data.sources import MNIST_SAMPLE_FILES
 from keras_dcgan.data.sources import bundled_path
-from keras_dcgan.workdir import load_gan
+from keras_dcgan.sampling import class_grid_labels
+from keras_dcgan.training.workdir import load_gan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PER_CLASS = 100

@@ -38,10 +38,10 @@ import numpy as np
 import tensorflow as tf
 
 from keras_dcgan import DCGAN
-from keras_dcgan import blocks
 from keras_dcgan import data
 from keras_dcgan.callbacks import TrainingCurve
 from keras_dcgan.images import make_grid
+from keras_dcgan.models import blocks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

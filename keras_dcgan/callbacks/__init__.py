@@ -4,13 +4,11 @@
   PNG, and an animated GIF of them at the end.
 - `GANTensorBoard`: losses, discriminator outputs, learning rates and the
   sample grid for TensorBoard.
-- `WorkdirCheckpoint`: atomic checkpoints in a workdir that resume exactly.
 - `NonFiniteGuard`: stops with a clear error when a loss becomes NaN or inf.
 - `TrainingCurve`: per-step metrics (and a CSV) plotted as a PNG at the end.
 - `EpochSummary`: one line per epoch with the step, metrics and time.
 """
 
-from keras_dcgan.callbacks.checkpoint import WorkdirCheckpoint
 from keras_dcgan.callbacks.epoch_summary import EpochSummary
 from keras_dcgan.callbacks.non_finite import NonFiniteGuard
 from keras_dcgan.callbacks.non_finite import NonFiniteLossError
@@ -26,6 +24,5 @@ __all__ = [
     "NonFiniteLossError",
     "SampleGrid",
     "TrainingCurve",
-    "WorkdirCheckpoint",
     "plot_training_curve",
 ]

@@ -4,7 +4,6 @@ import math
 
 import keras
 
-from keras_dcgan import workdir as workdir_lib
 from keras_dcgan.callbacks._steps import global_step
 
 
@@ -21,19 +20,21 @@ class NonFiniteGuard(keras.callbacks.Callback):
     values and the last good checkpoint.
 
     Args:
-        workdir: str or None. The run's work directory, to name the last
-            good checkpoint in the message. Defaults to None.
+        latest_checkpoint: callable or None. Called without arguments when
+            training diverges; returns the path of the last good checkpoint
+            (or None if none was saved), which the message names. Defaults
+            to None (the message names no checkpoint).
         raise_error: bool. Raise `NonFiniteLossError` at the end of training;
             False only stops training, like `keras.callbacks.TerminateOnNaN`,
             and leaves the message in `error`. Defaults to True.
 
     Example:
-    >>> gan.fit(data, callbacks=[NonFiniteGuard("run")])  # doctest: +SKIP
+    >>> gan.fit(data, callbacks=[NonFiniteGuard()])  # doctest: +SKIP
     """
 
-    def __init__(self, workdir=None, raise_error=True):
+    def __init__(self, latest_checkpoint=None, raise_error=True):
         super().__init__()
-        self.workdir = workdir
+        self.latest_checkpoint = latest_checkpoint
         self.raise_error = raise_error
         self.error = None
         self._epoch = 0
@@ -67,8 +68,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
             f"Training diverged at step {global_step(self.model)} (epoch "
             f"{self._epoch + 1}): {values}, so training stopped."
         )
-        if self.workdir is not None:
-            latest = workdir_lib.latest_checkpoint(self.workdir)
+        if self.latest_checkpoint is not None:
+            latest = self.latest_checkpoint()
             if latest is None:
                 message += " No checkpoint was saved before it."
             else:

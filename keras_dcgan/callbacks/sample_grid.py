@@ -8,11 +8,11 @@ import numpy as np
 from PIL import Image
 
 from keras_dcgan import images as images_lib
-from keras_dcgan.blocks import check_positive_int
 from keras_dcgan.callbacks._steps import global_step
-from keras_dcgan.conditioning import class_grid_labels
-from keras_dcgan.conditioning import is_conditional
-from keras_dcgan.dcgan import sample_latents
+from keras_dcgan.checks import check_positive_int
+from keras_dcgan.models.conditioning import is_conditional
+from keras_dcgan.sampling import class_grid_labels
+from keras_dcgan.sampling import sample_latents
 
 
 def sampling_generator(model):

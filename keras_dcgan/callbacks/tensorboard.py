@@ -5,11 +5,11 @@ import numpy as np
 import tensorflow as tf
 
 from keras_dcgan import images as images_lib
-from keras_dcgan.blocks import check_positive_int
 from keras_dcgan.callbacks._steps import StepMeans
 from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.callbacks.sample_grid import grid_inputs
 from keras_dcgan.callbacks.sample_grid import sampling_generator
+from keras_dcgan.checks import check_positive_int
 
 
 def _learning_rate(optimizer) -> float:

@@ -10,7 +10,7 @@ precision/recall, the checkerboard-artifact score, and with a classifier
 (Inception or a domain classifier) the Inception Score and mode coverage.
 Prints the metrics and writes them as JSON (default WORKDIR/evaluation.json).
 Reference statistics are cached under WORKDIR/eval/. The library call is
-`keras_dcgan.metrics.evaluate_workdir`.
+`keras_dcgan.training.evaluate_workdir`.
 """
 
 import json
@@ -18,7 +18,7 @@ import json
 from absl import app
 from absl import flags
 
-from keras_dcgan.metrics.evaluate import evaluate_workdir
+from keras_dcgan.training.evaluate import evaluate_workdir
 
 flags.DEFINE_string(
     "workdir", None, "Training workdir (its newest checkpoint) or .keras file."

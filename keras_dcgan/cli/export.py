@@ -59,7 +59,7 @@ def main(argv):
         logging.set_verbosity(logging.WARNING)
     # Imported here so `--help` answers without loading TensorFlow.
     from keras_dcgan import export
-    from keras_dcgan.workdir import load_gan
+    from keras_dcgan.training.workdir import load_gan
 
     generator = load_gan(FLAGS.workdir).sampling_generator
     if FLAGS.saved_model_dir:

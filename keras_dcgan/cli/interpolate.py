@@ -13,7 +13,7 @@ from absl import app
 from absl import flags
 
 from keras_dcgan import sampling
-from keras_dcgan.workdir import load_gan
+from keras_dcgan.training.workdir import load_gan
 
 flags.DEFINE_string(
     "workdir", None, "Training workdir (its newest checkpoint) or .keras file."

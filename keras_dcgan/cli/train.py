@@ -20,19 +20,19 @@ from absl import flags
 from keras_dcgan import data
 from keras_dcgan import distribute
 from keras_dcgan import training
-from keras_dcgan.blocks import ACTIVATIONS
-from keras_dcgan.blocks import DOWNSAMPLING_MODES
-from keras_dcgan.blocks import NORMALIZATIONS
-from keras_dcgan.blocks import UPSAMPLING_MODES
 from keras_dcgan.callbacks import NonFiniteLossError
 from keras_dcgan.cli import _dataclass_flags
-from keras_dcgan.conditioning import CONDITIONINGS
 from keras_dcgan.losses import LOSSES
-from keras_dcgan.presets import NetworkConfig
+from keras_dcgan.models.blocks import ACTIVATIONS
+from keras_dcgan.models.blocks import DOWNSAMPLING_MODES
+from keras_dcgan.models.blocks import NORMALIZATIONS
+from keras_dcgan.models.blocks import UPSAMPLING_MODES
+from keras_dcgan.models.conditioning import CONDITIONINGS
+from keras_dcgan.models.presets import NetworkConfig
 from keras_dcgan.training.config import TRAIN_PRESETS
 from keras_dcgan.training.config import TrainConfig
 from keras_dcgan.training.config import get_train_config
-from keras_dcgan.workdir import latest_checkpoint
+from keras_dcgan.training.workdir import latest_checkpoint
 
 flags.DEFINE_string(
     "workdir", None, "Work directory of the run: config, checkpoints, samples."

@@ -8,7 +8,7 @@ from keras_dcgan.data.pipeline import describe
 from keras_dcgan.data.pipeline import load
 from keras_dcgan.data.preprocess import RESIZE_CHOICES
 from keras_dcgan.data.sources import SHORT_NAMES
-from keras_dcgan.data.sources import DatasetInfo
+from keras_dcgan.data.types import DatasetInfo
 
 __all__ = [
     "RESIZE_CHOICES",

@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_dcgan.data import idx
-from keras_dcgan.data.sources import DatasetInfo
-from keras_dcgan.data.sources import Source
+from keras_dcgan.data.types import DatasetInfo
+from keras_dcgan.data.types import Source
 
 # Keys tried, in order, when an .npz file holds several arrays.
 IMAGE_KEYS = ("images", "image", "x", "x_train", "arr_0")

@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from keras_dcgan.data.sources import DatasetInfo
-from keras_dcgan.data.sources import Source
+from keras_dcgan.data.types import DatasetInfo
+from keras_dcgan.data.types import Source
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # A scan decodes every file; remember it so describe() then load() on the

@@ -2,10 +2,10 @@
 
 import tensorflow as tf
 
-from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.checks import check_positive_int
 from keras_dcgan.data import preprocess
 from keras_dcgan.data import sources
-from keras_dcgan.data.sources import DatasetInfo
+from keras_dcgan.data.types import DatasetInfo
 
 # "auto" caches the preprocessed images in memory up to this size.
 AUTO_CACHE_BYTES = 1 << 30

@@ -1,12 +1,16 @@
-"""What a data source is, and how a `load` argument names one."""
+"""How a `load` argument names a data source, and the dispatch to the reader
+that resolves it."""
 
-import dataclasses
 import os
 import pathlib
-from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
+
+from keras_dcgan.data import arrays
+from keras_dcgan.data import folder
+from keras_dcgan.data import tfds_source
+from keras_dcgan.data.types import Source
 
 # Short names of the datasets the presets are tuned for. "mnist-sample" is
 # bundled with the package; the others are read from tensorflow-datasets.
@@ -18,58 +22,6 @@ SHORT_NAMES = {
     "celeba": "tfds:celeb_a",
 }
 _TFDS_SHORT_NAMES = [k for k, v in SHORT_NAMES.items() if v.startswith("tfds")]
-
-
-@dataclasses.dataclass(frozen=True)
-class DatasetInfo:
-    """What a source holds, before any preprocessing.
-
-    Attributes:
-        name: str. The source, as error messages name it.
-        image_shape: tuple. The native `(height, width, channels)`; a height
-            or width is None when the images differ in size.
-        num_examples: int or None. None when unknown without reading all.
-        num_classes: int or None. Number of classes when known.
-        class_names: tuple of str or None. Class names when known (e.g. the
-            subfolders of an image folder).
-        has_labels: bool. Whether the source has a class label per image.
-        min_side: int or None. The shortest image side in the data.
-    """
-
-    name: str
-    image_shape: tuple[int | None, int | None, int | None]
-    num_examples: int | None
-    num_classes: int | None = None
-    class_names: tuple[str, ...] | None = None
-    has_labels: bool = False
-    min_side: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Source:
-    """A data source, resolved into tf.data elements.
-
-    Attributes:
-        info: DatasetInfo. What the source holds.
-        elements: tf.data.Dataset. Unbatched `(item, label)` pairs in a fixed
-            order; `label` is int32 (-1 when the source has no labels).
-        decode: callable or None. Maps an item to its `(height, width,
-            channels)` image; None when items are already images. Decoding
-            is kept apart so shuffling can happen on cheap items (file
-            names, encoded bytes).
-        value_range: tuple of two floats. Pixel values of black and white.
-        in_memory: bool. The items come from memory, so the pipeline shards
-            by element (`AutoShardPolicy.DATA`) and can shuffle fully.
-        checked: bool. Pixel values were verified finite and inside
-            `value_range`; otherwise the pipeline checks each image.
-    """
-
-    info: DatasetInfo
-    elements: tf.data.Dataset
-    decode: Callable | None
-    value_range: tuple[float, float]
-    in_memory: bool
-    checked: bool
 
 
 def bundled_path(filename: str) -> pathlib.Path:
@@ -120,11 +72,6 @@ def resolve(
     >>> resolve("mnist-sample").info.num_examples
     10000
     """
-    # Imported here because those modules import this one.
-    from keras_dcgan.data import arrays
-    from keras_dcgan.data import folder
-    from keras_dcgan.data import tfds_source
-
     is_name = isinstance(source, str)
     if is_name and source in SHORT_NAMES:
         source = SHORT_NAMES[source]

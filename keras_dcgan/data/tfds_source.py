@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
-from keras_dcgan.data.sources import DatasetInfo
-from keras_dcgan.data.sources import Source
+from keras_dcgan.data.types import DatasetInfo
+from keras_dcgan.data.types import Source
 
 
 def _not_prepared(name: str, builder) -> ValueError:

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_dcgan import conditioning
+from keras_dcgan.models import conditioning
 
 
 def check_generator(generator, allow_untrained: bool = False) -> int:
@@ -91,7 +91,7 @@ def check_generator(generator, allow_untrained: bool = False) -> int:
             f"The generator {generator.name!r} looks untrained: its batch-"
             "normalization statistics still hold their initial values, so in "
             "inference mode it makes noise. Export a trained generator (e.g. "
-            "`keras_dcgan.workdir.load_gan(workdir).sampling_generator`), or "
+            "a trained DCGAN's `sampling_generator`), or "
             "pass allow_untrained=True."
         )
     return int(latent_shape[0])

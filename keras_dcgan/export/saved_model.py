@@ -8,7 +8,7 @@ and the SavedModel has three signatures:
   dynamic, so TF Serving's request batching applies.
 - `generate_uint8`: `seed` int64 scalar and `num_samples` int32 scalar ->
   `images` uint8 `[num_samples, height, width, channels]`. The latents are
-  `keras_dcgan.dcgan.sample_latents(num_samples, latent_dim, seed)`, so the
+  `keras_dcgan.sampling.sample_latents(num_samples, latent_dim, seed)`, so the
   images equal `to_uint8(gan.generate(num_samples, seed=seed))`.
 - `generate_png`: the same inputs -> `png_bytes` string `[num_samples]`, one
   PNG file each (TF Serving's REST API returns `*_bytes` outputs as base64).
@@ -32,10 +32,10 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from keras_dcgan import conditioning
-from keras_dcgan.dcgan import sample_latents
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
+from keras_dcgan.models import conditioning
+from keras_dcgan.sampling import sample_latents
 
 SIGNATURES = ("serving_default", "generate_uint8", "generate_png")
 _VERSION_RE = re.compile(r"^\d+$")

@@ -32,10 +32,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_dcgan import conditioning
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
+from keras_dcgan.models import conditioning
 
 QUANTIZATIONS = ("none", "float16", "dynamic_range", "int8")
 

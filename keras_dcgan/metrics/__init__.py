@@ -13,17 +13,15 @@ from keras_dcgan.metrics.coverage import mode_coverage
 from keras_dcgan.metrics.evaluate import FeatureSummary
 from keras_dcgan.metrics.evaluate import compare
 from keras_dcgan.metrics.evaluate import evaluate_gan
-from keras_dcgan.metrics.evaluate import evaluate_workdir
 from keras_dcgan.metrics.evaluate import generated_batches
 from keras_dcgan.metrics.evaluate import reference_statistics
 from keras_dcgan.metrics.evaluate import summarize
-from keras_dcgan.metrics.features import DomainClassifier
-from keras_dcgan.metrics.features import FeatureExtractor
-from keras_dcgan.metrics.features import classifier_extractor
-from keras_dcgan.metrics.features import inception_v3_extractor
-from keras_dcgan.metrics.features import keras_extractor
-from keras_dcgan.metrics.features import load_extractor
-from keras_dcgan.metrics.features import train_domain_classifier
+from keras_dcgan.metrics.extractors import DomainClassifier
+from keras_dcgan.metrics.extractors import FeatureExtractor
+from keras_dcgan.metrics.extractors import classifier_extractor
+from keras_dcgan.metrics.extractors import inception_v3_extractor
+from keras_dcgan.metrics.extractors import keras_extractor
+from keras_dcgan.metrics.extractors import train_domain_classifier
 from keras_dcgan.metrics.frechet import RankDeficientCovarianceWarning
 from keras_dcgan.metrics.frechet import frechet_distance
 from keras_dcgan.metrics.frechet import frechet_distance_from_moments
@@ -50,7 +48,6 @@ __all__ = [
     "compare",
     "compute_statistics",
     "evaluate_gan",
-    "evaluate_workdir",
     "frechet_distance",
     "frechet_distance_from_moments",
     "generated_batches",
@@ -58,7 +55,6 @@ __all__ = [
     "inception_v3_extractor",
     "keras_extractor",
     "kernel_distance",
-    "load_extractor",
     "mode_coverage",
     "power_spectrum",
     "precision_recall",

@@ -5,8 +5,8 @@ import os
 import keras
 import tensorflow as tf
 
-from keras_dcgan.blocks import check_choice
-from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.checks import check_choice
+from keras_dcgan.checks import check_positive_int
 from keras_dcgan.metrics.evaluate import evaluate_gan
 
 # Whether a lower value of each monitorable metric is better.

@@ -7,18 +7,16 @@ are kept. 50,000 samples therefore need about as much memory as 10,000.
 """
 
 import dataclasses
-import hashlib
-import json
 import os
 import warnings
 
 import numpy as np
 
-from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.checks import check_positive_int
 from keras_dcgan.metrics.artifacts import checkerboard_score_from_spectrum
 from keras_dcgan.metrics.artifacts import power_spectrum
 from keras_dcgan.metrics.coverage import mode_coverage_from_counts
-from keras_dcgan.metrics.features import FeatureExtractor
+from keras_dcgan.metrics.extractors import FeatureExtractor
 from keras_dcgan.metrics.frechet import frechet_distance
 from keras_dcgan.metrics.inception_score import RunningInceptionScore
 from keras_dcgan.metrics.kernel import kernel_distance
@@ -134,8 +132,8 @@ def generated_batches(gan, num_samples: int, seed: int, batch_size: int = 64):
     Yields:
         float32 numpy arrays `(batch, h, w, c)`.
     """
-    from keras_dcgan.dcgan import sample_labels
-    from keras_dcgan.dcgan import sample_latents
+    from keras_dcgan.sampling import sample_labels
+    from keras_dcgan.sampling import sample_latents
 
     latents = sample_latents(num_samples, gan.latent_dim, seed)
     # A conditional model's classes, drawn from the seed as `generate` does.
@@ -280,7 +278,7 @@ def evaluate_gan(
         The dict of `compare`, plus `num_generated` and `num_real`.
 
     Example:
-    >>> from keras_dcgan.metrics import load_extractor
+    >>> from keras_dcgan.training import load_extractor
     >>> extractor = load_extractor("classifier:digits.keras")  # doctest: +SKIP
     >>> stats = reference_statistics(real, extractor, 1000)  # doctest: +SKIP
     >>> evaluate_gan(gan, stats, extractor)["fid"]  # doctest: +SKIP
@@ -296,121 +294,3 @@ def evaluate_gan(
     metrics["num_generated"] = summary.statistics.count
     metrics["num_real"] = reference.count
     return metrics
-
-
-def evaluate_workdir(
-    workdir: str,
-    dataset: str,
-    num_samples: int = 10000,
-    extractor: str = "inception",
-    seed: int = 0,
-    batch_size: int = 64,
-    split: str = "train",
-    output: str | None = None,
-) -> dict:
-    """Evaluates a training run's newest checkpoint; `keras-dcgan evaluate`.
-
-    Reference statistics of the data are cached in
-    `WORKDIR/eval/reference-<hash>.npz`, keyed by dataset, split, image
-    shape, sample count and extractor.
-
-    Args:
-        workdir: str. A training work directory (or a `.keras` file).
-        dataset: str. A `keras_dcgan.data.load` source, e.g. `"mnist"`.
-        num_samples: int. Generated and real images each. Defaults to 10000.
-        extractor: str. A `load_extractor` spec: `"inception"`,
-            `"inception:PATH"`, `"classifier:PATH"`, `"keras:PATH[:LAYER]"`.
-            Defaults to `"inception"`.
-        seed: int. Seed of the generated samples. Defaults to 0.
-        batch_size: int. Defaults to 64.
-        split: str. Dataset split of the real images. Defaults to `"train"`.
-        output: str or None. The JSON file to write; None writes
-            `WORKDIR/evaluation.json` (beside the `.keras` file for a file).
-            Defaults to None.
-
-    Returns:
-        The dict written: the metrics plus `checkpoint`, `step`, `dataset`,
-        `split`, `extractor` and `seed`.
-
-    Example:
-    >>> result = evaluate_workdir(
-    ...     "runs/demo", "mnist-sample", num_samples=2000,
-    ...     extractor="classifier:digits.keras")  # doctest: +SKIP
-    >>> result["fid"]  # doctest: +SKIP
-    """
-    from keras_dcgan import data
-    from keras_dcgan import workdir as workdir_lib
-    from keras_dcgan.metrics.features import load_extractor
-
-    checkpoint = workdir
-    if os.path.isdir(workdir):
-        checkpoint = workdir_lib.latest_checkpoint(workdir)
-    gan = workdir_lib.load_gan(workdir)
-    feature_extractor = load_extractor(extractor)
-    size, _, channels = gan.image_shape
-    key = json.dumps(
-        [
-            dataset,
-            split,
-            size,
-            channels,
-            num_samples,
-            feature_extractor.identity,
-        ]
-    )
-    base = workdir if os.path.isdir(workdir) else os.path.dirname(workdir)
-    cache = os.path.join(
-        base,
-        "eval",
-        f"reference-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz",
-    )
-    # `data.load` drops a last partial batch, right for training; evaluation
-    # wants every image, so batch by one and regroup.
-    real = (
-        data.load(
-            dataset,
-            image_size=size,
-            channels=channels,
-            batch_size=1,
-            split=split,
-            shuffle=False,
-            with_labels=False,
-        )
-        .unbatch()
-        .batch(batch_size)
-    )
-    reference = reference_statistics(
-        real, feature_extractor, num_samples, cache_path=cache, seed=seed
-    )
-    metrics = evaluate_gan(
-        gan,
-        reference,
-        feature_extractor,
-        num_samples=num_samples,
-        seed=seed,
-        batch_size=batch_size,
-    )
-    state = {}
-    if (
-        checkpoint
-        and checkpoint.endswith(".keras")
-        and os.path.exists(checkpoint[: -len(".keras")] + ".json")
-    ):
-        state = workdir_lib.read_checkpoint_state(checkpoint)
-    result = {
-        "checkpoint": checkpoint,
-        "step": state.get("step"),
-        "dataset": dataset,
-        "split": split,
-        "extractor": feature_extractor.identity,
-        "seed": seed,
-        **metrics,
-    }
-    output = output or os.path.join(base, "evaluation.json")
-    directory = os.path.dirname(output)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    with open(output + ".partial", "w") as f:
-        json.dump(result, f, indent=2)
-    os.replace(output + ".partial", output)
-    return result

@@ -4,8 +4,8 @@ import dataclasses
 import json
 
 from keras_dcgan import losses
-from keras_dcgan import presets
-from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.checks import check_positive_int
+from keras_dcgan.models import presets
 
 
 @dataclasses.dataclass(frozen=True)

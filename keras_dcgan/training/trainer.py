@@ -26,8 +26,9 @@ import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import data
-from keras_dcgan import workdir as workdir_lib
-from keras_dcgan.dcgan import DCGAN
+from keras_dcgan.models.dcgan import DCGAN
+from keras_dcgan.training import workdir as workdir_lib
+from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 from keras_dcgan.training.config import TrainConfig
 
 
@@ -222,10 +223,10 @@ def train(
     Writes `config.json`, checkpoints, a sample grid per epoch (or every
     `config.sample_every_steps` steps) and their GIF, TensorBoard logs, the
     per-step metrics CSV and the training-curve PNG (see
-    `keras_dcgan.workdir`). Killed at any moment and called again with the
-    same configuration, it continues from the newest checkpoint exactly (see
-    the module docstring); with a larger `config.epochs` it continues to the
-    new total.
+    `keras_dcgan.training.workdir`). Killed at any moment and called again
+    with the same configuration, it continues from the newest checkpoint
+    exactly (see the module docstring); with a larger `config.epochs` it
+    continues to the new total.
 
     Args:
         config: TrainConfig. What to train and how.
@@ -396,7 +397,7 @@ def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
             )
         )
     callbacks += [
-        callbacks_lib.WorkdirCheckpoint(
+        WorkdirCheckpoint(
             workdir,
             every_n_steps=config.checkpoint_every_steps,
             keep=config.keep_checkpoints,
@@ -407,7 +408,9 @@ def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
         ),
         *(extra_callbacks or []),
         # Last, so the other callbacks finish before it raises.
-        callbacks_lib.NonFiniteGuard(workdir),
+        callbacks_lib.NonFiniteGuard(
+            lambda: workdir_lib.latest_checkpoint(workdir)
+        ),
     ]
     return callbacks
 

@@ -24,6 +24,9 @@ import contextlib
 
 import keras
 
+from keras_dcgan.checks import check_choice
+from keras_dcgan.checks import check_positive_int
+
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
 NORMALIZATIONS = ("batch", "layer", "spectral", "none")
 UPSAMPLING_MODES = ("transposed", "nearest", "bilinear")
@@ -33,39 +36,6 @@ PADDINGS = ("same", "valid")
 # The paper initialises every weight from N(0, 0.02) and batch-norm scales
 # from N(1, 0.02); PyTorch's reference DCGAN does the same.
 WEIGHT_STDDEV = 0.02
-
-
-def check_choice(argument: str, value: object, allowed: tuple) -> None:
-    """Raises a `ValueError` unless `value` is one of `allowed`.
-
-    Args:
-        argument: str. The argument's name, used in the message.
-        value: object. The value the user passed.
-        allowed: tuple. The accepted values.
-
-    Example:
-    >>> check_choice("upsampling", "nearest", UPSAMPLING_MODES)
-    """
-    if value not in allowed:
-        raise ValueError(
-            f"Unknown {argument} {value!r}; expected one of {list(allowed)}."
-        )
-
-
-def check_positive_int(argument: str, value: object) -> None:
-    """Raises a `ValueError` unless `value` is a positive integer.
-
-    Args:
-        argument: str. The argument's name, used in the message.
-        value: object. The value the user passed.
-
-    Example:
-    >>> check_positive_int("channels", 3)
-    """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` must be a positive integer; received {value!r}."
-        )
 
 
 def doubling_steps(image_size: int, base_size: int | None = None) -> int:

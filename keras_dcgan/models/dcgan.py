@@ -4,11 +4,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_dcgan import conditioning
 from keras_dcgan import distribute
 from keras_dcgan import losses
-from keras_dcgan import presets
-from keras_dcgan.blocks import check_positive_int
+from keras_dcgan.checks import check_positive_int
+from keras_dcgan.models import conditioning
+from keras_dcgan.models import presets
+from keras_dcgan.sampling import sample_labels
+from keras_dcgan.sampling import sample_latents
 
 
 def paper_adam() -> keras.optimizers.Adam:
@@ -18,62 +20,6 @@ def paper_adam() -> keras.optimizers.Adam:
         A new `keras.optimizers.Adam`.
     """
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
-
-def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
-    """Draws latent vectors from the standard normal prior.
-
-    The draw is a stateless function of `seed`, so the exported SavedModel's
-    seed-driven signatures reproduce `DCGAN.generate` exactly.
-
-    Args:
-        num_samples: int or scalar tensor. How many vectors to draw.
-        latent_dim: int. Size of each vector.
-        seed: int or None. The same seed gives the same vectors; None draws a
-            fresh seed from the operating system. Defaults to None.
-
-    Returns:
-        A float32 tensor of shape `(num_samples, latent_dim)`.
-
-    Example:
-    >>> z = sample_latents(4, 100, seed=0)
-    >>> tuple(z.shape)
-    (4, 100)
-    """
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
-    return tf.random.stateless_normal(
-        tf.stack([tf.cast(num_samples, tf.int32), latent_dim]), seed=seed
-    )
-
-
-def sample_labels(num_samples, num_classes: int, seed: int | None = None):
-    """Draws class labels uniformly, for a conditional `DCGAN.generate`.
-
-    A stateless function of `seed`, drawn from another stream than
-    `sample_latents(num_samples, latent_dim, seed)`.
-
-    Args:
-        num_samples: int. How many labels to draw.
-        num_classes: int. Labels are in `[0, num_classes)`.
-        seed: int or None. The same seed gives the same labels; None draws a
-            fresh seed from the operating system. Defaults to None.
-
-    Returns:
-        An int32 tensor of shape `(num_samples,)`.
-
-    Example:
-    >>> labels = sample_labels(4, 10, seed=0)
-    >>> tuple(labels.shape)
-    (4,)
-    """
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(1, tf.int64)])
-    return tf.random.stateless_uniform(
-        [num_samples], seed=seed, minval=0, maxval=num_classes, dtype=tf.int32
-    )
 
 
 def _loss_scaled(optimizer):
@@ -200,13 +146,13 @@ class DCGAN(keras.Model):
         """Builds the paper's networks for a named preset.
 
         Args:
-            name: str. One of `keras_dcgan.presets.PRESETS`: `"mnist"` and
+            name: str. One of `keras_dcgan.PRESETS`: `"mnist"` and
                 `"fashion_mnist"` (28x28x1), `"cifar10"` (32x32x3),
                 `"celeba64"` (64x64x3) or `"dcgan128"` (128x128x3).
             seed: int or None. Seed of the training noise. Defaults to None.
             ema_decay: float or None. See the class arguments. Defaults to
                 None.
-            **overrides: Fields of `keras_dcgan.presets.NetworkConfig` to
+            **overrides: Fields of `keras_dcgan.models.presets.NetworkConfig` to
                 change, such as `image_size=32` or `upsampling="nearest"`.
 
         Returns:

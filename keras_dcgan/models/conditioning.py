@@ -66,23 +66,6 @@ def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
     return array.astype(np.int32)
 
 
-def class_grid_labels(num_classes: int, per_class: int) -> np.ndarray:
-    """Labels for a grid with one class per row: `per_class` of each class.
-
-    Args:
-        num_classes: int. Rows of the grid.
-        per_class: int. Images per row.
-
-    Returns:
-        An int32 array `(num_classes * per_class,)`: 0, 0, ..., 1, 1, ...
-
-    Example:
-    >>> class_grid_labels(3, 2).tolist()
-    [0, 0, 1, 1, 2, 2]
-    """
-    return np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
-
-
 def is_conditional(model) -> bool:
     """Whether a generator or discriminator takes class labels.
 

@@ -2,12 +2,13 @@
 
 import keras
 
-from keras_dcgan import blocks
-from keras_dcgan import conditioning
+from keras_dcgan.models import blocks
+from keras_dcgan.models import conditioning
+from keras_dcgan.models.base import Network
 
 
 @keras.saving.register_keras_serializable(package="keras_dcgan")
-class Generator(keras.Model):
+class Generator(Network):
     """DCGAN generator: projects a latent vector and upsamples it to an image.
 
     A dense projection makes a `base_size x base_size` feature map, which each
@@ -118,8 +119,7 @@ class Generator(keras.Model):
         # === Functional model ===
         # Layers take the model's dtype policy (e.g. dtype="mixed_bfloat16"),
         # by default the global one; the model remembers it for saving.
-        dtype_policy = keras.dtype_policies.get(kwargs.pop("dtype", None))
-        with blocks.dtype_policy_scope(dtype_policy):
+        with self.dtype_scope(kwargs):
             latents = keras.Input((latent_dim,), name="latents")
             inputs, x = latents, latents
             if num_classes is not None:
@@ -178,51 +178,24 @@ class Generator(keras.Model):
                 name="images",
                 dtype="float32",
             )(x)
-        super().__init__(inputs=inputs, outputs=images, **kwargs)
-        self.dtype_policy = dtype_policy
-
-        # === Config ===
-        self.latent_dim = latent_dim
-        self.image_size = image_size
-        self.channels = channels
-        self.filters = filters
-        self.base_size = base_size
-        self.kernel_size = kernel_size
-        self.upsampling = upsampling
-        self.activation = activation
-        self.output_activation = output_activation
-        self.normalization = normalization
-        self.leaky_relu_slope = leaky_relu_slope
-        self.synchronized_batch_norm = synchronized_batch_norm
-        self.num_classes = num_classes
-        self.label_embedding_dim = label_embedding_dim
-
-    @property
-    def image_shape(self):
-        """The shape of one generated image, `(height, width, channels)`."""
-        return (self.image_size, self.image_size, self.channels)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
-            "latent_dim": self.latent_dim,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "filters": self.filters,
-            "base_size": self.base_size,
-            "kernel_size": self.kernel_size,
-            "upsampling": self.upsampling,
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "normalization": self.normalization,
-            "leaky_relu_slope": self.leaky_relu_slope,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "num_classes": self.num_classes,
-            "label_embedding_dim": self.label_embedding_dim,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        super().__init__(
+            inputs,
+            images,
+            config={
+                "latent_dim": latent_dim,
+                "image_size": image_size,
+                "channels": channels,
+                "filters": filters,
+                "base_size": base_size,
+                "kernel_size": kernel_size,
+                "upsampling": upsampling,
+                "activation": activation,
+                "output_activation": output_activation,
+                "normalization": normalization,
+                "leaky_relu_slope": leaky_relu_slope,
+                "synchronized_batch_norm": synchronized_batch_norm,
+                "num_classes": num_classes,
+                "label_embedding_dim": label_embedding_dim,
+            },
+            **kwargs,
+        )

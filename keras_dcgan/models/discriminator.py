@@ -2,12 +2,13 @@
 
 import keras
 
-from keras_dcgan import blocks
-from keras_dcgan import conditioning as conditioning_lib
+from keras_dcgan.models import blocks
+from keras_dcgan.models import conditioning as conditioning_lib
+from keras_dcgan.models.base import Network
 
 
 @keras.saving.register_keras_serializable(package="keras_dcgan")
-class Discriminator(keras.Model):
+class Discriminator(Network):
     """DCGAN discriminator: downsamples an image to one logit.
 
     Each downsampling stage halves the resolution and doubles the channels,
@@ -117,8 +118,7 @@ class Discriminator(keras.Model):
         # === Functional model ===
         # Layers take the model's dtype policy (e.g. dtype="mixed_bfloat16"),
         # by default the global one; the model remembers it for saving.
-        dtype_policy = keras.dtype_policies.get(kwargs.pop("dtype", None))
-        with blocks.dtype_policy_scope(dtype_policy):
+        with self.dtype_scope(kwargs):
             images = keras.Input(
                 (image_size, image_size, channels), name="images"
             )
@@ -179,49 +179,23 @@ class Discriminator(keras.Model):
                 logits = keras.layers.Add(dtype="float32", name="logits_cond")(
                     [logits, projection]
                 )
-        super().__init__(inputs=inputs, outputs=logits, **kwargs)
-        self.dtype_policy = dtype_policy
-
-        # === Config ===
-        self.image_size = image_size
-        self.channels = channels
-        self.filters = filters
-        self.base_size = base_size
-        self.kernel_size = kernel_size
-        self.downsampling = downsampling
-        self.activation = activation
-        self.normalization = normalization
-        self.leaky_relu_slope = leaky_relu_slope
-        self.dropout = dropout
-        self.synchronized_batch_norm = synchronized_batch_norm
-        self.num_classes = num_classes
-        self.conditioning = conditioning
-
-    @property
-    def image_shape(self):
-        """The shape of one input image, `(height, width, channels)`."""
-        return (self.image_size, self.image_size, self.channels)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "filters": self.filters,
-            "base_size": self.base_size,
-            "kernel_size": self.kernel_size,
-            "downsampling": self.downsampling,
-            "activation": self.activation,
-            "normalization": self.normalization,
-            "leaky_relu_slope": self.leaky_relu_slope,
-            "dropout": self.dropout,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "num_classes": self.num_classes,
-            "conditioning": self.conditioning,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        super().__init__(
+            inputs,
+            logits,
+            config={
+                "image_size": image_size,
+                "channels": channels,
+                "filters": filters,
+                "base_size": base_size,
+                "kernel_size": kernel_size,
+                "downsampling": downsampling,
+                "activation": activation,
+                "normalization": normalization,
+                "leaky_relu_slope": leaky_relu_slope,
+                "dropout": dropout,
+                "synchronized_batch_norm": synchronized_batch_norm,
+                "num_classes": num_classes,
+                "conditioning": conditioning,
+            },
+            **kwargs,
+        )

@@ -2,16 +2,16 @@
 
 import keras
 
-from keras_dcgan import workdir as workdir_lib
-from keras_dcgan.blocks import check_positive_int
 from keras_dcgan.callbacks._steps import all_finite
 from keras_dcgan.callbacks._steps import global_step
+from keras_dcgan.checks import check_positive_int
+from keras_dcgan.training import workdir as workdir_lib
 
 
 class WorkdirCheckpoint(keras.callbacks.Callback):
     """Saves full DCGAN checkpoints into a workdir, keeping the newest few.
 
-    Each checkpoint (`keras_dcgan.workdir.save_checkpoint`) holds both
+    Each checkpoint (`keras_dcgan.training.workdir.save_checkpoint`) holds both
     networks, the EMA generator, both optimizers' state and the training-noise
     RNG state, plus a `.json` with the global `step`, the completed `epoch`s
     and `state`. Files are written under a temporary name and renamed into
@@ -33,7 +33,7 @@ class WorkdirCheckpoint(keras.callbacks.Callback):
     Example:
     >>> checkpoint = WorkdirCheckpoint("run", every_n_steps=100)
     >>> gan.fit(data, callbacks=[checkpoint])  # doctest: +SKIP
-    >>> gan = keras_dcgan.workdir.load_gan("run")  # doctest: +SKIP
+    >>> gan = keras_dcgan.training.workdir.load_gan("run")  # doctest: +SKIP
     """
 
     def __init__(self, workdir, every_n_steps=None, keep=3, state=None):

@@ -2,8 +2,8 @@
 
 import dataclasses
 
-from keras_dcgan.discriminator import Discriminator
-from keras_dcgan.generator import Generator
+from keras_dcgan.models.discriminator import Discriminator
+from keras_dcgan.models.generator import Generator
 
 
 @dataclasses.dataclass(frozen=True)
