@@ -37,7 +37,7 @@ def test_site_builds_strictly(tmp_path):
     assert "WARNING" not in result.stderr, result.stderr
     # Every page of the nav is there, and the API pages hold the objects.
     models = (site / "api" / "models" / "index.html").read_text()
-    for anchor in ("keras_dcgan.DCGAN", "keras_dcgan.Generator"):
+    for anchor in ("keras_dcgan.models.DCGAN", "keras_dcgan.models.Generator"):
         assert f'id="{anchor}"' in models
     # Doctest examples render as code, not as nested block quotes.
     blocks = (site / "api" / "blocks" / "index.html").read_text()

@@ -32,6 +32,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan import _adapters
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
@@ -224,11 +225,7 @@ def tflite_op_names(content: bytes) -> list[str]:
     >>> "TRANSPOSE_CONV" in tflite_op_names(content)
     True
     """
-    # TensorFlow's generated flatbuffer bindings of the TFLite schema: the
-    # converter already depends on them, and they read the op list without
-    # instantiating an interpreter (which would fail on Flex ops).
-    from tensorflow.lite.python import schema_py_generated as schema
-    from tensorflow.lite.python import schema_util
+    schema, schema_util = _adapters.tflite_schema()
 
     model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
     builtin_names = {
@@ -257,8 +254,7 @@ def check_builtin_ops(content: bytes) -> None:
     >>> generator = Generator(8, image_size=16, channels=1, filters=4)
     >>> check_builtin_ops(convert_tflite(generator, allow_untrained=True))
     """
-    from tensorflow.lite.python import schema_py_generated as schema
-
+    schema, _ = _adapters.tflite_schema()
     model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
     custom = sorted(
         opcode.customCode.decode()

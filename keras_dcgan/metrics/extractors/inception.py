@@ -8,6 +8,7 @@ import urllib.parse
 
 import keras
 
+from keras_dcgan import _adapters
 from keras_dcgan.metrics.extractors.base import FeatureExtractor
 
 INCEPTION_WEIGHTS_URL = (
@@ -21,9 +22,7 @@ INCEPTION_SIZE = 299
 
 def _keras_cache_file(name: str) -> str:
     """Where `keras.utils.get_file(..., cache_subdir="models")` keeps `name`."""
-    from keras.src.backend.config import keras_home
-
-    return os.path.join(keras_home(), "models", name)
+    return os.path.join(_adapters.keras_home(), "models", name)
 
 
 def _reachable(url: str, timeout: float) -> bool:
