@@ -42,7 +42,7 @@ MODEL_FILE = "generator.tflite"
 SITE_FILES = ("index.html", "dcgan.js", "style.css")
 NPM_HINT = (
     "Install it with `npm install @litertjs/core` (it lands in "
-    "node_modules/@litertjs/core), or use runtime='cdn'."
+    "node_modules/@litertjs/core)."
 )
 
 
@@ -221,7 +221,7 @@ def find_litert_package(path: str | None) -> dict:
         raise ValueError(
             "runtime='local' copies LiteRT.js beside the page: pass "
             "`litert_package`, the folder of the installed @litertjs/core "
-            f"package. {NPM_HINT}"
+            f"package. {NPM_HINT} Or use runtime='cdn'."
         )
     path = os.path.abspath(os.path.expanduser(path))
     manifest = os.path.join(path, "package.json")
