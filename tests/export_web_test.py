@@ -340,9 +340,9 @@ for argv in sys.argv[1:]:
 
 
 def test_cli_writes_the_page(generator, tmp_path):
-    from keras_dcgan.dcgan import DCGAN
-    from keras_dcgan.discriminator import Discriminator
-    from keras_dcgan.workdir import save_checkpoint
+    from keras_dcgan import DCGAN
+    from keras_dcgan import Discriminator
+    from keras_dcgan.training.workdir import save_checkpoint
 
     gan = DCGAN(generator, Discriminator(16, 1, 4), seed=0)
     gan.compile()

@@ -26,10 +26,10 @@ import os
 import shutil
 import tempfile
 
-from keras_dcgan import conditioning
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.tflite import QUANTIZATIONS
 from keras_dcgan.export.tflite import convert_tflite
+from keras_dcgan.models import conditioning
 
 # The LiteRT.js release the CDN page loads, pinned: a page published today
 # keeps working when a later release changes the API.
