@@ -21,6 +21,8 @@ import { Tensor, loadAndCompile, loadLiteRt } from "@litertjs/core";
 
 const COLUMNS = 8;
 const ROWS = 4;
+const MAX_CLASS_ROWS = 10; // "one row per class" shows this many at most
+const GAP = 2; // pixels between images, in the page's background colour
 const WALK_FRAMES = 8;
 
 const api = { ready: false, error: null, model: null };
@@ -156,18 +158,18 @@ class Sampler {
   }
 }
 
-// Draws images side by side, `columns` per row, with a `gap` pixel border.
+// Draws images side by side, `columns` per row, `gap` pixels apart.
 function drawTiles(canvas, sampler, images, columns, gap) {
   const rows = Math.ceil(images.length / columns);
   const { width, height } = sampler;
-  canvas.width = columns * (width + gap) + gap;
-  canvas.height = rows * (height + gap) + gap;
+  canvas.width = columns * (width + gap) - gap;
+  canvas.height = rows * (height + gap) - gap;
   const context = canvas.getContext("2d", { willReadFrequently: true });
-  context.fillStyle = "#000";
+  context.fillStyle = getComputedStyle(canvas.closest("section")).backgroundColor;
   context.fillRect(0, 0, canvas.width, canvas.height);
   const places = images.map((image, i) => {
-    const x = gap + (i % columns) * (width + gap);
-    const y = gap + Math.floor(i / columns) * (height + gap);
+    const x = (i % columns) * (width + gap);
+    const y = Math.floor(i / columns) * (height + gap);
     context.putImageData(sampler.toImageData(image), x, y);
     return [x, y];
   });
@@ -212,8 +214,8 @@ async function main() {
     : "a generator";
   $("summary").textContent =
     `${meta.image_shape[0]}\u00d7${meta.image_shape[1]} ` +
-    `${meta.channels === 1 ? "greyscale" : "colour"} images from ${kind} ` +
-    `with ${meta.latent_dim} latent dimensions, drawn from N(0, 1).`;
+    `${meta.channels === 1 ? "greyscale" : "colour"} images from ${kind}, ` +
+    `each from ${meta.latent_dim} numbers drawn from N(0, 1) with the seed.`;
 
   const picker = $("class-picker");
   if (numClasses) {
@@ -221,12 +223,15 @@ async function main() {
     picker.add(new Option("one row per class", "rows"));
     for (let k = 0; k < numClasses; k++) picker.add(new Option(names[k], k));
   }
+  const byRows = () => numClasses && picker.value === "rows";
+  const gridSize = () =>
+    COLUMNS * (byRows() ? Math.min(numClasses, MAX_CLASS_ROWS) : ROWS);
   // The grid's classes: one row per class, or all of the picked class.
   const gridLabels = (count) => {
     if (!numClasses) return null;
     const value = picker.value;
     return Array.from({ length: count }, (_, i) =>
-      value === "rows" ? Math.floor(i / COLUMNS) % numClasses : Number(value),
+      byRows() ? Math.floor(i / COLUMNS) % numClasses : Number(value),
     );
   };
 
@@ -234,7 +239,7 @@ async function main() {
   const grid = $("grid");
   const drawGrid = async (latents, labels) => {
     const images = await sampler.generate(latents, labels);
-    places = drawTiles(grid, sampler, images, COLUMNS, 2);
+    places = drawTiles(grid, sampler, images, COLUMNS, GAP);
   };
 
   // The latent walk between the first two latents of a seed's walk draw.
@@ -262,7 +267,7 @@ async function main() {
       latents,
       label && latents.map(() => label[0]),
     );
-    drawTiles(strip, sampler, images, WALK_FRAMES, 2);
+    drawTiles(strip, sampler, images, WALK_FRAMES, GAP);
     await drawWalkFrame();
   };
 
@@ -274,7 +279,7 @@ async function main() {
     history.replaceState(null, "", url);
     $("seed").textContent = String(seed);
     $("permalink").href = url.href;
-    const latents = gaussianLatents(seed, COLUMNS * ROWS, meta.latent_dim);
+    const latents = gaussianLatents(seed, gridSize(), meta.latent_dim);
     await drawGrid(latents, gridLabels(latents.length));
     await drawWalk(seed);
   };
