@@ -334,6 +334,11 @@ function fail(error) {
   const box = $("error");
   box.hidden = false;
   box.textContent = `Could not run the generator: ${api.error}`;
+  if (location.protocol === "file:") {
+    box.textContent +=
+      "\nBrowsers do not load models from file:// pages; serve this " +
+      "folder over HTTP, e.g. `python -m http.server` in it.";
+  }
   console.error(error);
 }
 
