@@ -471,6 +471,15 @@ def page_images(page, image_shape):
     return pixels.reshape(-1, *image_shape[:2], 4)
 
 
+def canvas_pixels(page, canvas, x, y, width, height):
+    """RGBA pixels of a rectangle of one of the page's canvases."""
+    return page.evaluate(
+        "([id, x, y, w, h]) => Array.from(document.getElementById(id)"
+        ".getContext('2d').getImageData(x, y, w, h).data)",
+        [canvas, x, y, width, height],
+    )
+
+
 def padded_run(runner, latents, labels=None):
     """The Python interpreter's images for any number of latents."""
     batch = runner.batch_size
@@ -529,6 +538,16 @@ def test_page_draws_what_the_python_interpreter_computes(
     assert page_latents.shape == (500, LATENT_DIM)
     assert abs(page_latents.mean()) < 0.05
     assert abs(page_latents.std() - 1) < 0.05
+    # The latent walk: the slider's ends are the strip's first and last
+    # images.
+    for value, frame in (("0", 0), ("1000", 7)):
+        page.fill("#walk-slider", value)
+        page.dispatch_event("#walk-slider", "input")
+        page.evaluate("window.dcgan.pixels()")  # waits for the redraw
+        assert np.array_equal(
+            canvas_pixels(page, "walk-frame", 0, 0, 16, 16),
+            canvas_pixels(page, "strip", frame * 18, 0, 16, 16),
+        )
     # "New samples" draws another seed and puts it in the URL.
     page.click("#new-samples")
     page.wait_for_function("!location.search.endsWith('seed=7')")
