@@ -67,11 +67,11 @@ def export_web(
     `.tflite` file name); `latent_dim`; `image_shape` `[height, width,
     channels]` and `channels`; `num_classes` (null when unconditional) and
     `class_names`; `batch_size`; `quantization`; `inputs` and `output`
-    (names, dtypes, shapes); `pixels`: the
-    output is uint8 in [0, 255], 0 black and 255 full intensity (one channel
-    is grey, three are RGB), the generator's [-1, 1] scaled by
-    `round((x + 1) * 127.5)`; `latents`: standard normal; and `runtime`
-    (`"cdn"` or `"local"`, and the LiteRT.js version).
+    (names, dtypes, shapes); `pixels`: the output is uint8 in [0, 255], 0
+    black and 255 full intensity (one channel is grey, three are RGB), the
+    generator's [-1, 1] scaled by `round((x + 1) * 127.5)`; `latents`:
+    standard normal; and `runtime` (`"cdn"` or `"local"`, and the LiteRT.js
+    version).
 
     Args:
         generator: keras.Model. The generator; for a trained `DCGAN` pass
@@ -103,12 +103,13 @@ def export_web(
 
     Raises:
         ValueError: an unknown `quantization` or `runtime`, bad
-            `class_names`, `litert_package` missing for `runtime="local"`
-            or given for `"cdn"`, or an untrained generator.
+            `class_names` or `batch_size`, `litert_package` missing for
+            `runtime="local"` or given for `"cdn"`, or an untrained
+            generator.
         FileNotFoundError: `litert_package` is not an installed
             `@litertjs/core` package.
-        FileExistsError: `directory` exists and is not an earlier
-            `export_web` folder.
+        FileExistsError: `directory` is a file, or a non-empty folder
+            that an earlier `export_web` did not write.
 
     Example:
     >>> import tempfile
