@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=$(DEMO_DIR) $(DEMO_FLAGS)
 	$(BIN)/keras-dcgan sample --workdir=$(DEMO_DIR) --num=64 --out=$(DEMO_DIR)/samples.png
 	$(BIN)/keras-dcgan interpolate --workdir=$(DEMO_DIR) --out=$(DEMO_DIR)/interpolation.gif
-	$(BIN)/keras-dcgan export --workdir=$(DEMO_DIR) --saved_model_dir=$(DEMO_DIR)/serving --tflite=$(DEMO_DIR)/generator.tflite
+	$(BIN)/keras-dcgan export --workdir=$(DEMO_DIR) --saved_model_dir=$(DEMO_DIR)/serving --tflite=$(DEMO_DIR)/generator.tflite --web=$(DEMO_DIR)/web
 
 ## The tests (the fast default suite; CI runs this).
 test: $(STAMP)

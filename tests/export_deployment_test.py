@@ -327,7 +327,8 @@ def test_cli_needs_an_output_and_a_checkpoint(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "UsageError Nothing to export: pass --saved_model_dir and/or --tflite."
+        "UsageError Nothing to export: pass --saved_model_dir, --tflite "
+        "and/or --web."
     )
     assert lines[1].startswith(
         f"FileNotFoundError No checkpoint in workdir '{tmp_path}'"

@@ -1,4 +1,4 @@
-"""Exporting generators: SavedModel for TF Serving, TFLite for mobile.
+"""Exporting generators: SavedModel (TF Serving), TFLite (phones), web pages.
 
 The deployment side (server configuration, clients, a LiteRT sampling
 script) lives in the repository's top-level `export/` folder.
@@ -13,6 +13,7 @@ from keras_dcgan.export.tflite import QUANTIZATIONS
 from keras_dcgan.export.tflite import TFLiteGenerator
 from keras_dcgan.export.tflite import convert_tflite
 from keras_dcgan.export.tflite import export_tflite
+from keras_dcgan.export.web import export_web
 
 __all__ = [
     "QUANTIZATIONS",
@@ -22,6 +23,7 @@ __all__ = [
     "convert_tflite",
     "export_saved_model",
     "export_tflite",
+    "export_web",
     "images_to_uint8",
     "next_version",
 ]
