@@ -29,6 +29,7 @@ def keras_extractor(
         a fingerprint of the weights.
 
     Example:
+    >>> import numpy as np
     >>> inputs = keras.Input((8, 8, 1))
     >>> pooled = keras.layers.GlobalAveragePooling2D(name="pool")(inputs)
     >>> extractor = keras_extractor(keras.Model(inputs, pooled), layer="pool")
