@@ -1,6 +1,6 @@
 """`keras-dcgan train --conditional` and `sample --label`, and class grids.
 
-Commands run in subprocesses, as in cli_test.py (absl flags are
+Commands run in subprocesses, as in commands_test.py (absl flags are
 process-wide).
 """
 

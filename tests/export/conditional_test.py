@@ -155,7 +155,7 @@ def test_check_generator_accepts_labels_but_not_other_second_inputs(gan):
 
 # --- The deployment scripts of the top-level export/ folder -----------------
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INPUT_DTYPES = {
     "seed": np.int64,
     "num_samples": np.int32,

@@ -19,8 +19,6 @@ import threading
 import numpy as np
 import pytest
 import tensorflow as tf
-from export_helpers import randomize
-from export_helpers import to_uint8
 from PIL import Image
 
 from keras_dcgan.export import export_saved_model
@@ -28,8 +26,10 @@ from keras_dcgan.export import export_tflite
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.models.presets import get_preset
 from keras_dcgan.training.workdir import save_checkpoint
+from tests.export_helpers import randomize
+from tests.export_helpers import to_uint8
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LATENT_DIM = 8
 
 

@@ -8,13 +8,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from export_helpers import randomize
-from export_helpers import to_uint8
 
 from keras_dcgan.export import export_saved_model
 from keras_dcgan.export import next_version
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.models.presets import get_preset
+from tests.export_helpers import randomize
+from tests.export_helpers import to_uint8
 
 LATENT_DIM = 8
 

@@ -11,10 +11,10 @@ from keras_dcgan.data.sources import bundled_path
 from keras_dcgan.metrics import DomainClassifier
 from keras_dcgan.metrics import FeatureExtractor
 from keras_dcgan.metrics import classifier_extractor
-from keras_dcgan.metrics.extractors import inception as features_lib
 from keras_dcgan.metrics import inception_v3_extractor
 from keras_dcgan.metrics import keras_extractor
 from keras_dcgan.metrics import train_domain_classifier
+from keras_dcgan.metrics.extractors import inception as features_lib
 from keras_dcgan.training import load_extractor
 
 
