@@ -1,5 +1,131 @@
-"""Shared test setup: quiet TensorFlow's C++ logs before it is imported."""
+"""Shared test setup: quiet TensorFlow, one tiny GAN, one command runner.
+
+Test files mirror the package (tests/models/ tests keras_dcgan/models/, and
+so on). Two fixtures serve them all:
+
+- `tiny_gan`: builds a seeded DCGAN small enough for the default suite.
+- `cli`: runs `python -m keras_dcgan ...` in a fresh interpreter.
+
+Both are session-scoped factories, so module-scoped fixtures can use them.
+"""
 
 import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def build_tiny_gan(
+    *,
+    image_size=16,
+    channels=1,
+    latent_dim=8,
+    filters=4,
+    num_classes=None,
+    ema_decay=None,
+    seed=0,
+    compiled=False,
+    **network,
+):
+    """A tiny DCGAN: the `"mnist"` preset's networks at test size.
+
+    Args:
+        image_size: int. Height and width of the images. Defaults to 16.
+        channels: int. Image channels. Defaults to 1.
+        latent_dim: int. Latent size. Defaults to 8.
+        filters: int. Filters of both networks (`generator_filters` and
+            `discriminator_filters`). Defaults to 4.
+        num_classes: int or None. Classes of a conditional DCGAN. Defaults
+            to None.
+        ema_decay: float or None. The EMA generator's decay. Defaults to
+            None.
+        seed: int. Seeds the weights (`keras.utils.set_random_seed`, so
+            the same seed builds the same networks) and the GAN's training
+            noise. Defaults to 0.
+        compiled: bool. Compile with the paper's defaults. Defaults to
+            False.
+        **network: Other `NetworkConfig` fields, such as
+            `upsampling="nearest"` or `conditioning="channels"`.
+
+    Returns:
+        A `keras_dcgan.DCGAN`.
+    """
+    import keras
+
+    from keras_dcgan import DCGAN
+
+    keras.utils.set_random_seed(seed)
+    gan = DCGAN.from_preset(
+        "mnist",
+        seed=seed,
+        ema_decay=ema_decay,
+        image_size=image_size,
+        channels=channels,
+        latent_dim=latent_dim,
+        generator_filters=filters,
+        discriminator_filters=filters,
+        num_classes=num_classes,
+        **network,
+    )
+    if compiled:
+        gan.compile()
+    return gan
+
+
+def run_cli(*args, timeout=300, background=False):
+    """Runs `python -m keras_dcgan ARGS` in a fresh interpreter.
+
+    A subprocess, because each subcommand defines its absl flags at import
+    and absl flags are process-wide. The child gets this process's
+    environment with TensorFlow's C++ logs off and this checkout first on
+    `PYTHONPATH`, so it runs the code under test, not an installed copy.
+
+    Args:
+        *args: The subcommand and its flags, e.g. `"sample", "--num=4"`.
+        timeout: float. Seconds before the run fails. Defaults to 300.
+        background: bool. Start the command and return at once (stdout
+            and stderr together in `stdout`). Defaults to False.
+
+    Returns:
+        A `subprocess.CompletedProcess` with `returncode`, `stdout` and
+        `stderr` as text, or with `background` a running `subprocess.Popen`.
+    """
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env["PYTHONPATH"] = os.pathsep.join(
+        path for path in (str(REPO), os.environ.get("PYTHONPATH")) if path
+    )
+    command = [sys.executable, "-m", "keras_dcgan", *map(str, args)]
+    if background:
+        return subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_gan():
+    """`build_tiny_gan`: call it to build a tiny seeded DCGAN."""
+    return build_tiny_gan
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """`run_cli`: call it to run a `keras-dcgan` subcommand."""
+    return run_cli

@@ -1,5 +1,5 @@
 """Tests of strategies by name (the multi-device runs are in subprocesses:
-dcgan_distributed_test.py and distribute_multi_worker_test.py)."""
+models/dcgan_distributed_test.py and distribute_multi_worker_test.py)."""
 
 import pytest
 import tensorflow as tf

@@ -1,4 +1,4 @@
-"""Tests of keras_dcgan.images and keras_dcgan.sampling helpers."""
+"""Tests of keras_dcgan.images: uint8 conversion, grids, PNG/GIF/.npy files."""
 
 import os
 
@@ -7,8 +7,6 @@ import pytest
 from PIL import Image
 
 from keras_dcgan import images
-from keras_dcgan import sampling
-from keras_dcgan.sampling import sample_latents
 
 
 def test_to_uint8_maps_range_and_clips():
@@ -105,98 +103,3 @@ def test_save_images_by_extension(tmp_path):
 def test_save_images_rejects_unknown_extension(tmp_path):
     with pytest.raises(ValueError, match=r"'.*s\.jpg'.*'\.png'.*'/'.*'\.npy'"):
         images.save_images(np.zeros((1, 2, 2, 1)), str(tmp_path / "s.jpg"))
-
-
-def test_slerp_end_points_and_norm():
-    rng = np.random.default_rng(0)
-    start, end = rng.normal(size=(2, 3, 64))
-    path = sampling.slerp(start, end, np.linspace(0, 1, 5))
-    assert path.shape == (3, 5, 64)
-    np.testing.assert_allclose(path[:, 0], start, atol=1e-5)
-    np.testing.assert_allclose(path[:, -1], end, atol=1e-5)
-    # Unit vectors stay on the unit sphere (a straight line would not).
-    unit = sampling.slerp(
-        start / np.linalg.norm(start, axis=-1, keepdims=True),
-        end / np.linalg.norm(end, axis=-1, keepdims=True),
-        np.linspace(0, 1, 7),
-    )
-    np.testing.assert_allclose(np.linalg.norm(unit, axis=-1), 1.0, atol=1e-5)
-
-
-def test_slerp_of_parallel_vectors_is_linear():
-    a = np.array([1.0, 2.0])
-    np.testing.assert_allclose(sampling.slerp(a, 3 * a, 0.5), 2 * a)
-
-
-def test_interpolation_latents_walks_through_seeded_points():
-    open_walk = sampling.interpolation_latents(
-        3, steps=4, latent_dim=8, num_points=3, seed=7
-    )
-    points = np.asarray(sample_latents(9, 8, 7)).reshape(3, 3, 8)
-    assert open_walk.shape == (3, 2 * 4 + 1, 8)
-    np.testing.assert_allclose(open_walk[:, 0], points[:, 0], atol=1e-5)
-    np.testing.assert_allclose(open_walk[:, 4], points[:, 1], atol=1e-5)
-    np.testing.assert_allclose(open_walk[:, -1], points[:, 2], atol=1e-5)
-    closed = sampling.interpolation_latents(
-        3, steps=4, latent_dim=8, num_points=3, closed=True, seed=7
-    )
-    assert closed.shape == (3, 12, 8)
-    np.testing.assert_allclose(closed[:, :9], open_walk, atol=1e-6)
-
-
-def test_interpolation_latents_rejects_one_point():
-    with pytest.raises(ValueError, match="num_points"):
-        sampling.interpolation_latents(1, 3, 8, num_points=1)
-
-
-class _Generator:
-    """Stands in for a DCGAN: the image is the latent's first entries."""
-
-    latent_dim = 4
-
-    def __init__(self):
-        self.sampling_generator = self
-
-    def predict(self, latents, batch_size=None, verbose=None):
-        return np.tanh(np.asarray(latents)[:, :4].reshape(-1, 2, 2, 1))
-
-    def generate(self, num_samples, labels=None, seed=None):
-        assert labels is None  # an unconditional model
-        return self.predict(sample_latents(num_samples, 4, seed))
-
-
-def test_write_samples_uses_the_seed(tmp_path):
-    out = sampling.write_samples(
-        _Generator(), str(tmp_path / "s.npy"), num_samples=3, seed=4
-    )
-    latents = np.asarray(sample_latents(3, 4, 4))
-    expected = images.to_uint8(np.tanh(latents.reshape(3, 2, 2, 1)))
-    np.testing.assert_array_equal(np.load(out), expected)
-
-
-def test_write_interpolation_png_rows_are_walks(tmp_path):
-    out = sampling.write_interpolation(
-        _Generator(), str(tmp_path / "w.png"), num_walks=2, steps=5, seed=1
-    )
-    with Image.open(out) as image:
-        grid = np.asarray(image)
-    # 2 rows of 5 images of 2x2 pixels with 2 pixels of padding.
-    assert grid.shape == (2 * 4 + 2, 5 * 4 + 2)
-    walks = sampling.interpolation_latents(2, 4, 4, seed=1)
-    first_row_last = images.to_uint8(np.tanh(walks[0, -1].reshape(2, 2)))
-    np.testing.assert_array_equal(grid[2:4, 18:20], first_row_last)
-
-
-def test_write_interpolation_gif_loops(tmp_path):
-    out = sampling.write_interpolation(
-        _Generator(),
-        str(tmp_path / "w.gif"),
-        num_walks=3,
-        steps=4,
-        num_points=3,
-        seed=1,
-    )
-    with Image.open(out) as gif:
-        assert gif.n_frames == 12
-    with pytest.raises(ValueError, match=r"'\.png'.*'\.gif'"):
-        sampling.write_interpolation(_Generator(), str(tmp_path / "w.mp4"))

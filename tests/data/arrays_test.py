@@ -5,10 +5,10 @@ import gzip
 import numpy as np
 import pytest
 import tensorflow as tf
-from shared_data import SHARED_DATA
 
 from keras_dcgan import data
 from keras_dcgan.data import sources
+from tests.shared_data import SHARED_DATA
 
 SHARED = SHARED_DATA
 MNIST_IMAGES = SHARED / "mnist" / "train10k-images-idx3-ubyte.gz"

@@ -6,22 +6,12 @@ import os
 import numpy as np
 import pytest
 
-from keras_dcgan import DCGAN
 from keras_dcgan.training import workdir
 
 
 @pytest.fixture
-def gan():
-    model = DCGAN.from_preset(
-        "mnist",
-        seed=3,
-        image_size=16,
-        latent_dim=8,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
-    model.compile()
-    return model
+def gan(tiny_gan):
+    return tiny_gan(seed=3, compiled=True)
 
 
 def test_checkpoints_round_trip_with_rng_state(gan, tmp_path):

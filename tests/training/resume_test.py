@@ -34,15 +34,8 @@ FLAGS = [
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def _train_command(run):
-    return [
-        sys.executable,
-        "-m",
-        "keras_dcgan",
-        "train",
-        *FLAGS,
-        f"--workdir={run}",
-    ]
+def _train(cli, run, **kwargs):
+    return cli("train", *FLAGS, f"--workdir={run}", **kwargs)
 
 
 def _wait_for(path, process, timeout=300):
@@ -66,23 +59,11 @@ def _assert_same_variables(a, b):
             np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
 
 
-def test_kill_9_mid_epoch_then_the_same_command_resumes_exactly(tmp_path):
+def test_kill_9_mid_epoch_then_the_same_command_resumes_exactly(tmp_path, cli):
     whole, killed = str(tmp_path / "whole"), str(tmp_path / "killed")
     # The uninterrupted reference run, alongside.
-    reference = subprocess.Popen(
-        _train_command(whole),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=ENV,
-    )
-    victim = subprocess.Popen(
-        _train_command(killed),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=ENV,
-    )
+    reference = _train(cli, whole, background=True)
+    victim = _train(cli, killed, background=True)
     # Kill it as soon as its first checkpoint (step 2 of 12) is complete:
     # mid-epoch, possibly while it writes the next one.
     _wait_for(workdir.checkpoint_path(killed, 2)[:-6] + ".json", victim)
@@ -94,13 +75,7 @@ def test_kill_9_mid_epoch_then_the_same_command_resumes_exactly(tmp_path):
     )["step"]
     assert step_at_kill < 12
 
-    resumed = subprocess.run(
-        _train_command(killed),
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=600,
-    )
+    resumed = _train(cli, killed, timeout=600)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"Resumed from {killed}/checkpoints/step-{step_at_kill:08d}" in (
         resumed.stdout

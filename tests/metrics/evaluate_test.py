@@ -2,13 +2,10 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from keras_dcgan import DCGAN
 from keras_dcgan.metrics import DomainClassifier
 from keras_dcgan.metrics import classifier_extractor
 from keras_dcgan.metrics import compare
@@ -23,17 +20,6 @@ from keras_dcgan.training import evaluate_workdir
 from keras_dcgan.training import workdir as workdir_lib
 
 SIZE = 16
-
-
-def tiny_gan(seed=0):
-    return DCGAN.from_preset(
-        "mnist",
-        seed=seed,
-        image_size=SIZE,
-        latent_dim=8,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
 
 
 def tiny_classifier():
@@ -88,7 +74,7 @@ def test_summarize_accepts_labelled_batches_and_warns_when_data_runs_out():
     assert summary.statistics.count == 40
 
 
-def test_generated_batches_reproduce_generate():
+def test_generated_batches_reproduce_generate(tiny_gan):
     gan = tiny_gan()
     streamed = np.concatenate(
         list(generated_batches(gan, 10, seed=3, batch_size=4))
@@ -96,7 +82,7 @@ def test_generated_batches_reproduce_generate():
     np.testing.assert_allclose(streamed, gan.generate(10, seed=3), atol=1e-5)
 
 
-def test_real_against_itself_scores_perfectly_and_the_gan_does_not():
+def test_real_against_itself_scores_perfectly_and_the_gan_does_not(tiny_gan):
     extractor = classifier_extractor(tiny_classifier())
     images = real_images(96)
     reference = reference_statistics(batches(images), extractor, 96)
@@ -169,7 +155,7 @@ def test_compare_refuses_features_of_another_extractor():
         frechet_distance(stats_a, stats_b)
 
 
-def test_any_keras_model_as_extractor_has_no_inception_score():
+def test_any_keras_model_as_extractor_has_no_inception_score(tiny_gan):
     import keras
 
     inputs = keras.Input((SIZE, SIZE, 1))
@@ -184,7 +170,7 @@ def test_any_keras_model_as_extractor_has_no_inception_score():
     assert metrics["fid"] > 0
 
 
-def test_evaluate_command_prints_and_writes_json(tmp_path):
+def test_evaluate_command_prints_and_writes_json(tmp_path, tiny_gan, cli):
     gan = tiny_gan()
     gan.compile()
     workdir = str(tmp_path / "run")
@@ -194,20 +180,13 @@ def test_evaluate_command_prints_and_writes_json(tmp_path):
     np.save(data, ((real_images(70) + 1) * 127.5).astype("uint8"))
     classifier_path = str(tmp_path / "classifier.keras")
     tiny_classifier().save(classifier_path)
-    command = [
-        sys.executable,
-        "-c",
-        "from keras_dcgan.cli.main import run; run()",
+    completed = cli(
         "evaluate",
         f"--workdir={workdir}",
         f"--dataset={data}",
         "--num_samples=70",
         f"--extractor=classifier:{classifier_path}",
         "--batch_size=32",
-    ]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=300
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     with open(os.path.join(workdir, "evaluation.json")) as f:
@@ -221,7 +200,7 @@ def test_evaluate_command_prints_and_writes_json(tmp_path):
     assert os.listdir(os.path.join(workdir, "eval"))
 
 
-def test_evaluate_workdir_reports_a_missing_weights_file(tmp_path):
+def test_evaluate_workdir_reports_a_missing_weights_file(tmp_path, tiny_gan):
     gan = tiny_gan()
     gan.compile()
     workdir = str(tmp_path / "run")

@@ -5,12 +5,10 @@ import subprocess
 import sys
 import textwrap
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_dcgan import DCGAN
 from keras_dcgan import data
 from keras_dcgan.data import preprocess
 
@@ -266,16 +264,8 @@ def test_global_batch_is_split_across_two_replicas():
 
 
 @pytest.mark.parametrize("with_labels", [False, True])
-def test_dcgan_fits_on_loaded_data(with_labels):
-    keras.utils.set_random_seed(0)
-    gan = DCGAN.from_preset(
-        "mnist",
-        seed=0,
-        latent_dim=8,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
-    gan.compile()
+def test_dcgan_fits_on_loaded_data(with_labels, tiny_gan):
+    gan = tiny_gan(image_size=28, seed=0, compiled=True)
     dataset = data.load(
         (digits(8), np.arange(8) % 2),
         batch_size=4,

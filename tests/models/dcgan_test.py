@@ -13,21 +13,6 @@ from keras_dcgan.sampling import sample_latents
 LATENT_DIM = 8
 
 
-def tiny_gan(seed=0, ema_decay=None, image_size=16, channels=1, **network):
-    keras.utils.set_random_seed(seed)
-    generator = Generator(
-        latent_dim=LATENT_DIM,
-        image_size=image_size,
-        channels=channels,
-        filters=8,
-        **network,
-    )
-    discriminator = Discriminator(
-        image_size=image_size, channels=channels, filters=8
-    )
-    return DCGAN(generator, discriminator, seed=seed, ema_decay=ema_decay)
-
-
 def random_images(count=16, size=16, channels=1, seed=0):
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, (count, size, size, channels)).astype("float32")
@@ -51,7 +36,7 @@ def test_from_preset_errors_name_the_choices():
         DCGAN.from_preset("mnist", z=3)
 
 
-def test_compile_defaults_to_the_paper_adam():
+def test_compile_defaults_to_the_paper_adam(tiny_gan):
     gan = tiny_gan()
     gan.compile()
     for optimizer in (gan.d_optimizer, gan.g_optimizer):
@@ -72,12 +57,12 @@ def test_compile_defaults_to_the_paper_adam():
         ({"metrics": ["mae"]}, r"does not take \['metrics'\]"),
     ],
 )
-def test_compile_rejects_bad_options(kwargs, message):
+def test_compile_rejects_bad_options(kwargs, message, tiny_gan):
     with pytest.raises(ValueError, match=message):
         tiny_gan().compile(**kwargs)
 
 
-def test_compile_rejects_a_shared_optimizer():
+def test_compile_rejects_a_shared_optimizer(tiny_gan):
     optimizer = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="same object"):
         tiny_gan().compile(d_optimizer=optimizer, g_optimizer=optimizer)
@@ -93,13 +78,13 @@ def test_mismatched_networks_are_rejected():
         )
 
 
-def test_ema_decay_must_be_a_fraction():
+def test_ema_decay_must_be_a_fraction(tiny_gan):
     with pytest.raises(ValueError, match=r"`ema_decay` must be in \(0, 1\)"):
         tiny_gan(ema_decay=1.5)
 
 
 @pytest.mark.parametrize("num_samples", [1, 5, 70])
-def test_generate_any_number_of_samples(num_samples):
+def test_generate_any_number_of_samples(num_samples, tiny_gan):
     gan = tiny_gan()
     images = gan.generate(num_samples, seed=3, batch_size=32)
     assert images.shape == (num_samples, 16, 16, 1)
@@ -108,7 +93,7 @@ def test_generate_any_number_of_samples(num_samples):
     assert images.max() <= 1.0
 
 
-def test_generate_is_seeded_and_in_inference_mode():
+def test_generate_is_seeded_and_in_inference_mode(tiny_gan):
     gan = tiny_gan()
     first = gan.generate(4, seed=7)
     np.testing.assert_array_equal(first, gan.generate(4, seed=7))
@@ -117,7 +102,7 @@ def test_generate_is_seeded_and_in_inference_mode():
     np.testing.assert_allclose(first, expected, atol=1e-6)
 
 
-def test_generate_rejects_bad_counts():
+def test_generate_rejects_bad_counts(tiny_gan):
     with pytest.raises(ValueError, match="`num_samples` must be a positive"):
         tiny_gan().generate(0)
 
@@ -126,7 +111,7 @@ def test_generate_rejects_bad_counts():
     "loss",
     ["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"],
 )
-def test_fit_reports_finite_metrics_for_every_loss(loss):
+def test_fit_reports_finite_metrics_for_every_loss(loss, tiny_gan):
     gan = tiny_gan()
     gan.compile(
         loss=loss, discriminator_steps=2 if loss == "wasserstein" else 1
@@ -143,7 +128,7 @@ def test_fit_reports_finite_metrics_for_every_loss(loss):
     assert 0.0 < history.history["real_prob"][0] < 1.0
 
 
-def test_fit_accepts_images_with_labels():
+def test_fit_accepts_images_with_labels(tiny_gan):
     gan = tiny_gan()
     gan.compile()
     labels = np.arange(16) % 2
@@ -151,7 +136,7 @@ def test_fit_accepts_images_with_labels():
     assert np.isfinite(history.history["d_loss"]).all()
 
 
-def test_fit_updates_both_networks_and_batch_norm_statistics():
+def test_fit_updates_both_networks_and_batch_norm_statistics(tiny_gan):
     gan = tiny_gan()
     gan.compile()
     g_before = [w.copy() for w in gan.generator.get_weights()]
@@ -166,7 +151,7 @@ def test_fit_updates_both_networks_and_batch_norm_statistics():
         )
 
 
-def test_same_seed_same_run():
+def test_same_seed_same_run(tiny_gan):
     runs = []
     for _ in range(2):
         gan = tiny_gan(seed=5)
@@ -180,7 +165,7 @@ def test_same_seed_same_run():
         np.testing.assert_array_equal(first, second)
 
 
-def test_different_seeds_different_noise():
+def test_different_seeds_different_noise(tiny_gan):
     histories = []
     for seed in (1, 2):
         gan = tiny_gan(seed=0)
@@ -192,7 +177,7 @@ def test_different_seeds_different_noise():
     assert histories[0].history["g_loss"] != histories[1].history["g_loss"]
 
 
-def test_ema_generator_tracks_the_generator():
+def test_ema_generator_tracks_the_generator(tiny_gan):
     gan = tiny_gan(ema_decay=0.5)
     assert gan.sampling_generator is gan.ema_generator
     initial = gan.ema_generator.get_weights()
@@ -208,7 +193,7 @@ def test_ema_generator_tracks_the_generator():
 
 
 @pytest.mark.parametrize("ema_decay", [None, 0.9])
-def test_save_load_and_continue_training(tmp_path, ema_decay):
+def test_save_load_and_continue_training(tmp_path, ema_decay, tiny_gan):
     gan = tiny_gan(ema_decay=ema_decay)
     gan.compile(loss="hinge", g_optimizer=keras.optimizers.Adam(1e-3))
     images = random_images()
@@ -243,7 +228,7 @@ def test_save_load_and_continue_training(tmp_path, ema_decay):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_jit_compile_trains():
+def test_jit_compile_trains(tiny_gan):
     gan = tiny_gan()
     gan.compile(jit_compile=True, loss="wasserstein")
     history = gan.fit(random_images(), batch_size=4, epochs=1, verbose=0)

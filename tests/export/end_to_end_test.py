@@ -9,10 +9,10 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-from shared_data import SHARED_DATA
 
 from keras_dcgan import export
 from keras_dcgan.models.dcgan import DCGAN
+from tests.shared_data import SHARED_DATA
 
 MNIST = str(SHARED_DATA / "mnist" / "train10k-images-idx3-ubyte.gz")
 # Max abs error against Keras, images in [-1, 1]; int8 was measured at

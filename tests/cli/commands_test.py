@@ -6,8 +6,6 @@ absl flags are process-wide); the dispatcher's own messages run in-process.
 
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -20,20 +18,12 @@ from keras_dcgan.training import train
 from keras_dcgan.training import workdir
 from keras_dcgan.training.trainer import prepare_workdir
 
-SCRIPT = os.path.join(os.path.dirname(sys.executable), "keras-dcgan")
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 TINY = {
     "image_size": 16,
     "latent_dim": 8,
     "generator_filters": 4,
     "discriminator_filters": 4,
 }
-
-
-def _cli(*args):
-    return subprocess.run(
-        [SCRIPT, *args], capture_output=True, text=True, env=ENV, timeout=300
-    )
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +65,9 @@ def test_usage_lists_every_subcommand():
         assert f"  {name}" in main.usage()
 
 
-def test_sample_npy_is_generate_as_uint8(run_dir, tmp_path):
+def test_sample_npy_is_generate_as_uint8(run_dir, tmp_path, cli):
     out = str(tmp_path / "s.npy")
-    result = _cli(
+    result = cli(
         "sample", f"--workdir={run_dir}", "--num=5", "--seed=3", f"--out={out}"
     )
     assert result.returncode == 0, result.stderr
@@ -90,8 +80,8 @@ def test_sample_npy_is_generate_as_uint8(run_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_sample_png_grid_and_folder(run_dir, tmp_path):
-    result = _cli(
+def test_sample_png_grid_and_folder(run_dir, tmp_path, cli):
+    result = cli(
         "sample", f"--workdir={run_dir}", "--num=3", f"--out={tmp_path}/d/"
     )
     assert result.returncode == 0, result.stderr
@@ -100,7 +90,7 @@ def test_sample_png_grid_and_folder(run_dir, tmp_path):
         "000001.png",
         "000002.png",
     ]
-    result = _cli(
+    result = cli(
         "sample", f"--workdir={run_dir}", "--num=9", f"--out={tmp_path}/g.png"
     )
     assert result.returncode == 0, result.stderr
@@ -108,8 +98,8 @@ def test_sample_png_grid_and_folder(run_dir, tmp_path):
         assert grid.size == (3 * 18 + 2, 3 * 18 + 2)
 
 
-def test_interpolate_gif(run_dir, tmp_path):
-    result = _cli(
+def test_interpolate_gif(run_dir, tmp_path, cli):
+    result = cli(
         "interpolate",
         f"--workdir={run_dir}",
         f"--out={tmp_path}/w.gif",
@@ -132,8 +122,8 @@ def test_interpolate_gif(run_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_interpolate_png(run_dir, tmp_path):
-    result = _cli(
+def test_interpolate_png(run_dir, tmp_path, cli):
+    result = cli(
         "interpolate",
         f"--workdir={run_dir}",
         f"--out={tmp_path}/w.png",
@@ -172,21 +162,21 @@ def test_interpolate_png(run_dir, tmp_path):
         ),
     ],
 )
-def test_bad_flags_fail_with_clear_messages(run_dir, tmp_path, args, text):
+def test_bad_flags_fail_with_clear_messages(run_dir, tmp_path, args, text, cli):
     new = str(tmp_path / "new")
     args = [a.replace("WORKDIR", run_dir).replace("NEW", new) for a in args]
-    result = _cli(*args)
+    result = cli(*args)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert text in result.stderr
     assert not os.path.exists(new)
 
 
-def test_train_refuses_a_workdir_of_another_architecture(tmp_path):
+def test_train_refuses_a_workdir_of_another_architecture(tmp_path, cli):
     config = get_train_config("mnist", dataset="mnist-sample", network=TINY)
     prepare_workdir(str(tmp_path), config)
     flags = [f"--{name}={value}" for name, value in TINY.items()]
-    result = _cli(
+    result = cli(
         "train",
         "--preset=mnist",
         "--dataset=mnist-sample",

@@ -19,17 +19,15 @@ import threading
 import numpy as np
 import pytest
 import tensorflow as tf
-from export_helpers import randomize
-from export_helpers import to_uint8
 from PIL import Image
 
 from keras_dcgan.export import export_saved_model
 from keras_dcgan.export import export_tflite
-from keras_dcgan.models.dcgan import DCGAN
-from keras_dcgan.models.presets import get_preset
 from keras_dcgan.training.workdir import save_checkpoint
+from tests.export_helpers import randomize
+from tests.export_helpers import to_uint8
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LATENT_DIM = 8
 
 
@@ -43,17 +41,8 @@ def load_script(name):
 
 
 @pytest.fixture(scope="module")
-def gan():
-    config = get_preset(
-        "mnist",
-        image_size=16,
-        latent_dim=LATENT_DIM,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
-    model = DCGAN(
-        config.build_generator(), config.build_discriminator(), seed=0
-    )
+def gan(tiny_gan):
+    model = tiny_gan(latent_dim=LATENT_DIM)
     randomize(model.generator, 3)
     return model
 
@@ -250,25 +239,14 @@ def test_litert_sampling_script(gan, tmp_path):
     assert np.array(Image.open(out)).shape == (32, 48)
 
 
-def _run_cli(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run(
-        [sys.executable, "-m", "keras_dcgan.cli.export", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        cwd=ROOT,
-    )
-
-
-def test_cli_exports_a_workdir(gan, tmp_path):
+def test_cli_exports_a_workdir(gan, tmp_path, cli):
     gan.compile()
     workdir = str(tmp_path / "run")
     save_checkpoint(gan, workdir, 10, {"step": 10, "epoch": 1})
     serving = str(tmp_path / "serving")
     tflite = str(tmp_path / "g.tflite")
-    result = _run_cli(
+    result = cli(
+        "export",
         f"--workdir={workdir}",
         f"--saved_model_dir={serving}",
         "--model_name=mnist",

@@ -8,40 +8,22 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from export_helpers import randomize
-from export_helpers import to_uint8
 
 from keras_dcgan.export import export_saved_model
 from keras_dcgan.export import next_version
-from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.models.presets import get_preset
+from tests.export_helpers import randomize
+from tests.export_helpers import to_uint8
 
 LATENT_DIM = 8
 
 
-def tiny_gan(ema_decay=0.9):
-    config = get_preset(
-        "mnist",
-        image_size=16,
-        latent_dim=LATENT_DIM,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
-    gan = DCGAN(
-        config.build_generator(),
-        config.build_discriminator(),
-        seed=0,
-        ema_decay=ema_decay,
-    )
-    randomize(gan.generator, 1)
-    if gan.ema_generator is not None:
-        randomize(gan.ema_generator, 2)
-    return gan
-
-
 @pytest.fixture(scope="module")
-def gan():
-    return tiny_gan()
+def gan(tiny_gan):
+    gan = tiny_gan(latent_dim=LATENT_DIM, ema_decay=0.9)
+    randomize(gan.generator, 1)
+    randomize(gan.ema_generator, 2)
+    return gan
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_dcgan import DCGAN
 from keras_dcgan.metrics import DomainClassifier
 from keras_dcgan.metrics import EvaluationCallback
 from keras_dcgan.metrics import classifier_extractor
@@ -17,17 +16,8 @@ from keras_dcgan.metrics import reference_statistics
 SIZE = 16
 
 
-def _setup():
-    keras.utils.set_random_seed(0)
-    gan = DCGAN.from_preset(
-        "mnist",
-        seed=0,
-        image_size=SIZE,
-        latent_dim=8,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
-    gan.compile()
+def _setup(tiny_gan):
+    gan = tiny_gan(image_size=SIZE, seed=0, compiled=True)
     extractor = classifier_extractor(
         DomainClassifier(
             image_size=SIZE, num_classes=4, filters=4, feature_dim=8
@@ -51,8 +41,8 @@ def _scalars(log_dir, tag):
     return values
 
 
-def test_evaluates_every_n_epochs_logs_and_keeps_the_best(tmp_path):
-    gan, extractor, images, reference = _setup()
+def test_evaluates_every_n_epochs_logs_and_keeps_the_best(tmp_path, tiny_gan):
+    gan, extractor, images, reference = _setup(tiny_gan)
     log_dir = str(tmp_path / "tb")
     best = str(tmp_path / "best.keras")
     callback = EvaluationCallback(
@@ -79,8 +69,8 @@ def test_evaluates_every_n_epochs_logs_and_keeps_the_best(tmp_path):
     assert again["fid"] == pytest.approx(min(fids), rel=1e-4)
 
 
-def test_rejects_bad_arguments():
-    _, extractor, _, reference = _setup()
+def test_rejects_bad_arguments(tiny_gan):
+    _, extractor, _, reference = _setup(tiny_gan)
     with pytest.raises(ValueError, match="`every_n_epochs` must be a positive"):
         EvaluationCallback(reference, extractor, every_n_epochs=0)
     with pytest.raises(ValueError, match="Unknown monitor 'ssim'"):

@@ -11,7 +11,6 @@ from PIL import Image
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.util import tensor_util
 
-from keras_dcgan import DCGAN
 from keras_dcgan import callbacks
 from keras_dcgan import images as images_lib
 from keras_dcgan.callbacks._steps import StepMeans
@@ -21,18 +20,8 @@ from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 
 
 @pytest.fixture
-def gan():
-    model = DCGAN.from_preset(
-        "mnist",
-        seed=1,
-        ema_decay=0.9,
-        image_size=16,
-        latent_dim=8,
-        generator_filters=4,
-        discriminator_filters=4,
-    )
-    model.compile()
-    return model
+def gan(tiny_gan):
+    return tiny_gan(seed=1, ema_decay=0.9, compiled=True)
 
 
 def _images(count, nan_from=None):

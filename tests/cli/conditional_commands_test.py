@@ -1,25 +1,20 @@
 """`keras-dcgan train --conditional` and `sample --label`, and class grids.
 
-Commands run in subprocesses, as in cli_test.py (absl flags are
+Commands run in subprocesses, as in commands_test.py (absl flags are
 process-wide).
 """
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_dcgan import DCGAN
 from keras_dcgan import images as images_lib
 from keras_dcgan import sampling
 from keras_dcgan.training import workdir
 
-SCRIPT = os.path.join(os.path.dirname(sys.executable), "keras-dcgan")
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 TINY = [
     "--image_size=16",
     "--latent_dim=8",
@@ -28,17 +23,11 @@ TINY = [
 ]
 
 
-def _cli(*args):
-    return subprocess.run(
-        [SCRIPT, *args], capture_output=True, text=True, env=ENV, timeout=300
-    )
-
-
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(tmp_path_factory, cli):
     """A tiny conditional run trained by `keras-dcgan train --conditional`."""
     run = str(tmp_path_factory.mktemp("cli") / "run")
-    result = _cli(
+    result = cli(
         "train",
         "--conditional",
         "--preset=mnist",
@@ -70,9 +59,9 @@ def test_train_conditional_reads_the_classes_from_the_data(run_dir):
     assert shape[:2] == (10 * 18 + 2, 2 * 18 + 2)
 
 
-def test_sample_label_is_generate_for_that_class(run_dir, tmp_path):
+def test_sample_label_is_generate_for_that_class(run_dir, tmp_path, cli):
     out = str(tmp_path / "threes.npy")
-    result = _cli(
+    result = cli(
         "sample",
         f"--workdir={run_dir}",
         "--label=3",
@@ -88,9 +77,9 @@ def test_sample_label_is_generate_for_that_class(run_dir, tmp_path):
 
 
 @pytest.mark.slow  # write_class_grid itself is tested in-process below
-def test_sample_png_is_a_class_grid(run_dir, tmp_path):
+def test_sample_png_is_a_class_grid(run_dir, tmp_path, cli):
     out = str(tmp_path / "grid.png")
-    result = _cli(
+    result = cli(
         "sample", f"--workdir={run_dir}", "--num=30", "--seed=2", f"--out={out}"
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -108,8 +97,10 @@ def test_sample_png_is_a_class_grid(run_dir, tmp_path):
     ("label", "text"),
     [("10", "--label=10 is not a class of this model; expected 0 to 9")],
 )
-def test_sample_refuses_a_label_out_of_range(run_dir, tmp_path, label, text):
-    result = _cli(
+def test_sample_refuses_a_label_out_of_range(
+    run_dir, tmp_path, label, text, cli
+):
+    result = cli(
         "sample",
         f"--workdir={run_dir}",
         f"--label={label}",
@@ -119,15 +110,8 @@ def test_sample_refuses_a_label_out_of_range(run_dir, tmp_path, label, text):
     assert text in result.stderr
 
 
-def test_class_grid_rows_are_the_classes(tmp_path):
-    gan = DCGAN.from_preset(
-        "mnist",
-        image_size=16,
-        latent_dim=8,
-        generator_filters=4,
-        discriminator_filters=4,
-        num_classes=3,
-    )
+def test_class_grid_rows_are_the_classes(tmp_path, tiny_gan):
+    gan = tiny_gan(num_classes=3)
     grid_path = str(tmp_path / "grid.png")
     sampling.write_class_grid(gan, grid_path, per_class=2, seed=0)
     grid = np.asarray(Image.open(grid_path))
@@ -137,7 +121,7 @@ def test_class_grid_rows_are_the_classes(tmp_path):
     np.testing.assert_array_equal(grid, expected)
 
 
-def test_class_grid_needs_a_conditional_model(tmp_path):
-    gan = DCGAN.from_preset("mnist", image_size=16, latent_dim=8)
+def test_class_grid_needs_a_conditional_model(tmp_path, tiny_gan):
+    gan = tiny_gan()
     with pytest.raises(ValueError, match="needs a class-conditional DCGAN"):
         sampling.write_class_grid(gan, str(tmp_path / "g.png"))

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
-from shared_data import SHARED_DATA
 
 from keras_dcgan import data
+from tests.shared_data import SHARED_DATA
 
 CIFAR_TAR = SHARED_DATA / "cifar10" / "test-jpg.tar.gz"
 PER_CLASS = 8

@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-from export_helpers import randomize
 
 from keras_dcgan.export import QUANTIZATIONS
 from keras_dcgan.export import TFLiteGenerator
@@ -14,6 +13,7 @@ from keras_dcgan.export import export_tflite
 from keras_dcgan.export.tflite import check_builtin_ops
 from keras_dcgan.export.tflite import tflite_op_names
 from keras_dcgan.models.presets import get_preset
+from tests.export_helpers import randomize
 
 LATENT_DIM = 8
 # Max abs error against the Keras generator, images in [-1, 1]. The int8

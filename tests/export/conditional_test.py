@@ -9,36 +9,24 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_dcgan import DCGAN
 from keras_dcgan.export import TFLiteGenerator
 from keras_dcgan.export import check_generator
 from keras_dcgan.export import convert_tflite
 from keras_dcgan.export import export_saved_model
 from keras_dcgan.export.tflite import tflite_op_names
 from keras_dcgan.images import to_uint8
-from keras_dcgan.models.discriminator import Discriminator
 from keras_dcgan.models.generator import Generator
+from tests.export_helpers import randomize
 
 NUM_CLASSES = 3
 
 
 @pytest.fixture(scope="module")
-def gan():
-    keras.utils.set_random_seed(0)
-    gan = DCGAN(
-        Generator(8, 16, 1, 4, num_classes=NUM_CLASSES, label_embedding_dim=4),
-        Discriminator(16, 1, 4, num_classes=NUM_CLASSES),
-    )
+def gan(tiny_gan):
+    gan = tiny_gan(num_classes=NUM_CLASSES, label_embedding_dim=4)
     # Random weights and batch-norm statistics, as after training, so
     # inference makes images of a real scale (not a vanishing comparison).
-    rng = np.random.default_rng(0)
-    for variable in gan.generator.weights:
-        shape = tuple(variable.shape)
-        if "moving_variance" in variable.path:
-            value = rng.uniform(0.5, 2.0, shape)
-        else:
-            value = rng.normal(0.0, 0.3, shape)
-        variable.assign(value.astype("float32"))
+    randomize(gan.generator, 0)
     return gan
 
 
@@ -155,7 +143,7 @@ def test_check_generator_accepts_labels_but_not_other_second_inputs(gan):
 
 # --- The deployment scripts of the top-level export/ folder -----------------
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INPUT_DTYPES = {
     "seed": np.int64,
     "num_samples": np.int32,

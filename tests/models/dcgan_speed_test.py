@@ -4,21 +4,13 @@ import keras
 import numpy as np
 import pytest
 
-from keras_dcgan import DCGAN
-from keras_dcgan import Discriminator
-from keras_dcgan import Generator
 
-
-def _gan(policy):
+def _gan(tiny_gan, policy):
     # The global policy, not `dtype=`: the networks build their layers with
     # the global policy (see the report on Generator's `dtype` argument).
     keras.mixed_precision.set_dtype_policy(policy)
     try:
-        return DCGAN(
-            Generator(latent_dim=8, image_size=16, channels=1, filters=4),
-            Discriminator(image_size=16, channels=1, filters=4),
-            seed=0,
-        )
+        return tiny_gan()
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
 
@@ -30,8 +22,10 @@ def _images():
 
 @pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_mixed_precision_trains_without_nan_and_outputs_float32(policy, loss):
-    gan = _gan(policy)
+def test_mixed_precision_trains_without_nan_and_outputs_float32(
+    policy, loss, tiny_gan
+):
+    gan = _gan(tiny_gan, policy)
     gan.compile(loss=loss)
     history = gan.fit(_images(), batch_size=4, epochs=2, verbose=0)
     for name, values in history.history.items():
@@ -47,8 +41,8 @@ def test_mixed_precision_trains_without_nan_and_outputs_float32(policy, loss):
     assert keras.backend.standardize_dtype(logits.dtype) == "float32"
 
 
-def test_float16_wraps_both_optimizers_for_loss_scaling():
-    gan = _gan("mixed_float16")
+def test_float16_wraps_both_optimizers_for_loss_scaling(tiny_gan):
+    gan = _gan(tiny_gan, "mixed_float16")
     gan.compile()
     for optimizer in (gan.d_optimizer, gan.g_optimizer):
         assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
@@ -57,17 +51,19 @@ def test_float16_wraps_both_optimizers_for_loss_scaling():
     assert int(gan.g_optimizer.iterations.numpy()) == 2
 
 
-def test_bfloat16_and_float32_need_no_loss_scaling():
+def test_bfloat16_and_float32_need_no_loss_scaling(tiny_gan):
     for policy in ("mixed_bfloat16", "float32"):
-        gan = _gan(policy)
+        gan = _gan(tiny_gan, policy)
         gan.compile()
         assert not isinstance(
             gan.d_optimizer, keras.optimizers.LossScaleOptimizer
         )
 
 
-def test_float16_gan_saves_and_loads_without_double_wrapping(tmp_path):
-    gan = _gan("mixed_float16")
+def test_float16_gan_saves_and_loads_without_double_wrapping(
+    tmp_path, tiny_gan
+):
+    gan = _gan(tiny_gan, "mixed_float16")
     gan.compile(
         d_optimizer=keras.optimizers.LossScaleOptimizer(
             keras.optimizers.Adam(1e-3)
@@ -89,12 +85,12 @@ def test_float16_gan_saves_and_loads_without_double_wrapping(tmp_path):
 
 
 @pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
-def test_xla_step_compiles_and_trains(loss):
+def test_xla_step_compiles_and_trains(loss, tiny_gan):
     # XLA is off by default on CPU (slower there, docs/performance.md) but
     # on by default on GPUs and always on TPUs, so the step must compile.
     # XLA draws other random numbers than TensorFlow's kernels for the same
     # seed, so its updates are not compared with a graph run's.
-    gan = _gan("float32")
+    gan = _gan(tiny_gan, "float32")
     initial = gan.generator.get_layer("project").kernel.numpy()
     gan.compile(loss=loss, jit_compile=True)
     assert gan.jit_compile is True
@@ -106,7 +102,7 @@ def test_xla_step_compiles_and_trains(loss):
     assert np.isfinite(gan.generate(2, seed=0)).all()
 
 
-def test_xla_is_off_by_default_on_a_cpu_only_machine():
-    gan = _gan("float32")
+def test_xla_is_off_by_default_on_a_cpu_only_machine(tiny_gan):
+    gan = _gan(tiny_gan, "float32")
     gan.compile()
     assert gan.jit_compile is False

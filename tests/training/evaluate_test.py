@@ -1,0 +1,15 @@
+"""Tests of keras_dcgan.training.evaluate: extractor specs."""
+
+import pytest
+
+from keras_dcgan.training import load_extractor
+
+
+def test_missing_classifier_file_says_how_to_make_one():
+    with pytest.raises(FileNotFoundError, match="train_domain_classifier"):
+        load_extractor("classifier:/no/digits.keras")
+
+
+def test_unknown_extractor_spec():
+    with pytest.raises(ValueError, match="Unknown extractor 'vgg'; expected"):
+        load_extractor("vgg")
