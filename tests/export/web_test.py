@@ -19,8 +19,6 @@ import threading
 
 import numpy as np
 import pytest
-from export_helpers import randomize
-from export_helpers import to_uint8
 
 from keras_dcgan import Generator
 from keras_dcgan.export import TFLiteGenerator
@@ -28,8 +26,12 @@ from keras_dcgan.export import export_web
 from keras_dcgan.export import web
 from keras_dcgan.export.web import LITERT_VERSION
 from keras_dcgan.export.web import find_litert_package
+from tests.export_helpers import randomize
+from tests.export_helpers import to_uint8
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 LATENT_DIM = 8
 SITE = ["dcgan.js", "generator.tflite", "index.html", "model.json", "style.css"]
 
@@ -564,15 +566,15 @@ def test_page_draws_what_the_python_interpreter_computes(
 def train_conditional_patterns():
     """A conditional GAN trained briefly on four distinct 16x16 classes,
     and a classifier trained on the same data."""
-    sys.path.insert(0, os.path.dirname(__file__))
-    from conditional_dcgan_test import NUM_CLASSES
-    from conditional_dcgan_test import patterns
-    from conditional_dcgan_test import tiny_gan
-
     from keras_dcgan.metrics import train_domain_classifier
+    from tests.conftest import build_tiny_gan
+    from tests.models.dcgan_conditional_test import NUM_CLASSES
+    from tests.models.dcgan_conditional_test import patterns
 
     images, labels = patterns(200 * 16)
-    gan = tiny_gan("projection")
+    gan = build_tiny_gan(
+        num_classes=NUM_CLASSES, filters=8, conditioning="projection"
+    )
     gan.compile()
     gan.fit(images, labels, batch_size=16, epochs=1, verbose=0)
     classifier, accuracy = train_domain_classifier(
