@@ -8,7 +8,7 @@ DEMO_DIR ?= runs/demo
 # Extra `keras-dcgan train` flags for the demo, e.g. DEMO_FLAGS=--epochs=1
 DEMO_FLAGS ?=
 
-.PHONY: install demo test test-slow lint format docs clean
+.PHONY: install browser-deps demo test test-slow lint format docs clean
 
 $(STAMP): pyproject.toml setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,15 +26,27 @@ demo: $(STAMP)
 	$(BIN)/keras-dcgan export --workdir=$(DEMO_DIR) --saved_model_dir=$(DEMO_DIR)/serving --tflite=$(DEMO_DIR)/generator.tflite --web=$(DEMO_DIR)/web
 
 ## The tests (the fast default suite; CI runs this).
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 ## Slow end-to-end runs, opt-in.
-test-slow: $(STAMP)
+test-slow: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -m slow
+
+## Chromium (Debian's package) and LiteRT.js (npm) for the browser tests of
+## the exported web page. Best effort: where they cannot be installed (no
+## root, no apt or npm), those tests are skipped and say what is missing.
+LITERTJS_VERSION := 2.5.3
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "make browser-deps: could not install chromium; the browser tests will be skipped"
+	@test -f node_modules/@litertjs/core/package.json || \
+		npm install --no-save --no-audit --no-fund --silent @litertjs/core@$(LITERTJS_VERSION) || \
+		echo "make browser-deps: could not install @litertjs/core; the browser tests will be skipped"
 
 ## The documentation site in site/ (strict: a broken link or reference fails).
 docs: $(STAMP)
