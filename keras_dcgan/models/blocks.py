@@ -26,12 +26,11 @@ import keras
 
 from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_positive_int
-
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
-NORMALIZATIONS = ("batch", "layer", "spectral", "none")
-UPSAMPLING_MODES = ("transposed", "nearest", "bilinear")
-DOWNSAMPLING_MODES = ("strided", "max_pool", "avg_pool")
-PADDINGS = ("same", "valid")
+from keras_dcgan.options import ACTIVATIONS
+from keras_dcgan.options import DOWNSAMPLING_MODES
+from keras_dcgan.options import NORMALIZATIONS
+from keras_dcgan.options import PADDINGS
+from keras_dcgan.options import UPSAMPLING_MODES
 
 # The paper initialises every weight from N(0, 0.02) and batch-norm scales
 # from N(1, 0.02); PyTorch's reference DCGAN does the same.

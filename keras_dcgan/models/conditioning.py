@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-CONDITIONINGS = ("projection", "channels")
+from keras_dcgan.options import CONDITIONINGS  # noqa: F401
 
 
 def check_num_classes(num_classes) -> None:

@@ -2,9 +2,6 @@
 
 import dataclasses
 
-from keras_dcgan.models.discriminator import Discriminator
-from keras_dcgan.models.generator import Generator
-
 
 @dataclasses.dataclass(frozen=True)
 class NetworkConfig:
@@ -29,12 +26,19 @@ class NetworkConfig:
             Defaults to `"transposed"`.
         downsampling: str. `"strided"`, `"max_pool"` or `"avg_pool"`.
             Defaults to `"strided"`.
-        generator_activation: str. Defaults to `"relu"`.
-        output_activation: str. Defaults to `"tanh"`.
-        discriminator_activation: str. Defaults to `"leaky_relu"`.
-        leaky_relu_slope: float. Defaults to 0.2.
-        generator_normalization: str. Defaults to `"batch"`.
-        discriminator_normalization: str. Defaults to `"batch"`.
+        generator_activation: str. The generator's hidden activation, one
+            of `keras_dcgan.options.ACTIVATIONS`. Defaults to `"relu"`.
+        output_activation: str. The generator's output activation; `"tanh"`
+            makes images in [-1, 1]. Defaults to `"tanh"`.
+        discriminator_activation: str. The discriminator's hidden
+            activation. Defaults to `"leaky_relu"`.
+        leaky_relu_slope: float. Negative slope of `"leaky_relu"`.
+            Defaults to 0.2.
+        generator_normalization: str. Normalization after each generator
+            convolution: `"batch"`, `"layer"`, `"spectral"` or `"none"`.
+            Defaults to `"batch"`.
+        discriminator_normalization: str. Normalization after each
+            discriminator convolution but the first. Defaults to `"batch"`.
         dropout: float. Discriminator dropout rate. Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics across replicas.
             Defaults to False.
@@ -69,7 +73,7 @@ class NetworkConfig:
     label_embedding_dim: int | None = None
     conditioning: str = "projection"
 
-    def build_generator(self) -> Generator:
+    def build_generator(self) -> "Generator":  # noqa: F821
         """Builds the generator this configuration describes.
 
         Returns:
@@ -78,6 +82,8 @@ class NetworkConfig:
         Example:
         >>> generator = PRESETS["mnist"].build_generator()
         """
+        from keras_dcgan.models.generator import Generator  # Keras: on use
+
         return Generator(
             latent_dim=self.latent_dim,
             image_size=self.image_size,
@@ -96,7 +102,7 @@ class NetworkConfig:
             name="generator",
         )
 
-    def build_discriminator(self) -> Discriminator:
+    def build_discriminator(self) -> "Discriminator":  # noqa: F821
         """Builds the discriminator this configuration describes.
 
         Returns:
@@ -105,6 +111,8 @@ class NetworkConfig:
         Example:
         >>> discriminator = PRESETS["mnist"].build_discriminator()
         """
+        from keras_dcgan.models.discriminator import Discriminator
+
         return Discriminator(
             image_size=self.image_size,
             channels=self.channels,
