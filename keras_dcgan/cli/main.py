@@ -284,7 +284,8 @@ def run(argv: list[str] | None = None) -> None:
     if any(arg in ("-h", "--help", "--helpshort") for arg in args[1:]):
         # absl's own --help lists the flags of `__main__`, here the console
         # script, which defines none.
-        print(_help(name, module))
+        with contextlib.suppress(BrokenPipeError):  # `... --help | head`
+            print(_help(name, module))
         sys.exit(0)
     app.run(
         _main_with_clear_errors(name, module, verbose),

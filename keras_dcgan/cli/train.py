@@ -105,15 +105,44 @@ flags.mark_flag_as_required("workdir")
 FLAGS = flags.FLAGS
 
 
+# `keras_dcgan.training.workdir.CONFIG_FILE`, without importing Keras.
+CONFIG_FILE = "config.json"
+
+
 def saved_config(workdir: str) -> TrainConfig | None:
     """The configuration saved in `workdir`, or None for a new run."""
-    from keras_dcgan.training.workdir import CONFIG_FILE
-
     path = os.path.join(workdir, CONFIG_FILE)
     if not os.path.isfile(path):
         return None
     with open(path) as file:
         return TrainConfig.from_dict(json.load(file))
+
+
+def resumes() -> bool:
+    """Whether the flags continue the run saved in `--workdir`."""
+    return (
+        FLAGS.preset is None
+        and not FLAGS.overwrite
+        and os.path.isfile(os.path.join(FLAGS.workdir, CONFIG_FILE))
+    )
+
+
+def check_flags() -> None:
+    """The checks that need no data and no TensorFlow, run first."""
+    if not resumes() and FLAGS.preset is None and not FLAGS["dataset"].present:
+        raise app.UsageError(
+            "A new run needs --dataset (for example --dataset=mnist-sample, "
+            "a folder of images or tfds:NAME) or --preset; "
+            f"{FLAGS.workdir!r} holds no run to continue."
+        )
+    # Every field check of the configuration, before the data is read.
+    base = (
+        TrainConfig() if FLAGS.preset is None else TRAIN_PRESETS[FLAGS.preset]
+    )
+    base.replace(
+        network=_dataclass_flags.given(NETWORK_FLAGS),
+        **_dataclass_flags.given(TRAIN_FLAGS),
+    )
 
 
 def config_from_flags() -> TrainConfig:
@@ -127,18 +156,11 @@ def config_from_flags() -> TrainConfig:
 
     network = _dataclass_flags.given(NETWORK_FLAGS)
     overrides = _dataclass_flags.given(TRAIN_FLAGS)
-    saved = None
-    if FLAGS.preset is None and not FLAGS.overwrite:
-        saved = saved_config(FLAGS.workdir)
-    if saved is not None:
-        config = saved.replace(network=network, **overrides)
-        print(f"Continuing the run in {FLAGS.workdir} (its config.json).")
-    elif FLAGS.preset is None and "dataset" not in overrides:
-        raise app.UsageError(
-            "A new run needs --dataset (for example --dataset=mnist-sample, "
-            "a folder of images or tfds:NAME) or --preset; "
-            f"{FLAGS.workdir!r} holds no run to continue."
+    if resumes():
+        config = saved_config(FLAGS.workdir).replace(
+            network=network, **overrides
         )
+        print(f"Continuing the run in {FLAGS.workdir} (its {CONFIG_FILE}).")
     else:
         config = get_train_config(FLAGS.preset, network=network, **overrides)
     if FLAGS.conditional and config.network.num_classes is None:
@@ -165,6 +187,7 @@ def main(argv):
     """Trains as the flags say."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    check_flags()
     from keras_dcgan import distribute
     from keras_dcgan import training
     from keras_dcgan.callbacks import NonFiniteLossError

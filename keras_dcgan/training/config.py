@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import textwrap
 
 from keras_dcgan import options
 from keras_dcgan.checks import check_positive_int
@@ -227,6 +228,28 @@ class TrainConfig:
         network = values.pop("network", {})
         _check_fields(presets.NetworkConfig, network, "network option")
         return cls(network=presets.NetworkConfig(**network), **values)
+
+    def summary(self) -> str:
+        """The settings that differ from `TrainConfig()`, as `name=value`.
+
+        Returns:
+            Comma-separated `name=value` pairs (network fields unprefixed),
+            wrapped at 76 characters; `"the defaults"` when none differ.
+
+        Example:
+        >>> TrainConfig().replace(epochs=3, network={"latent_dim": 8}).summary()
+        'latent_dim=8, epochs=3'
+        """
+        mine, default = (
+            _flatten(self.to_dict()),
+            _flatten(TrainConfig().to_dict()),
+        )
+        pairs = [
+            f"{name.removeprefix('network.')}={value!r}"
+            for name, value in mine.items()
+            if value != default[name]
+        ]
+        return textwrap.fill(", ".join(pairs) or "the defaults", width=76)
 
     def incompatible_changes(self, other: "TrainConfig") -> list[str]:
         """The differences that stop `other` from resuming this run.

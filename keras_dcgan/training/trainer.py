@@ -336,8 +336,12 @@ def train(
         steps_per_epoch = config.steps_per_epoch
 
     resume_from = prepare_workdir(workdir, config, overwrite)
-    _print(verbose, f"Configuration ({workdir}/{workdir_lib.CONFIG_FILE}):")
-    _print(verbose, config.to_json())
+    _print(
+        verbose,
+        f"Configuration (all of it in {workdir}/{workdir_lib.CONFIG_FILE}), "
+        "changed from the defaults:",
+    )
+    _print(verbose, config.summary())
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         if resume_from is None:

@@ -40,7 +40,7 @@ def run_dir(tmp_path_factory, cli):
         "--steps_per_epoch=2",
         "--num_samples=20",
         "--notensorboard",
-        "--verbose=0",
+        "--progress=none",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return run
