@@ -57,7 +57,9 @@ def _cli(*args, cwd=None):
     return result
 
 
-@pytest.mark.parametrize("args", [["--help"], *[[n, "--help"] for n in SUBCOMMANDS]])
+@pytest.mark.parametrize(
+    "args", [["--help"], *[[n, "--help"] for n in SUBCOMMANDS]]
+)
 def test_help_answers_without_tensorflow(args):
     result = _cli(*args)
     assert result.returncode == 0, result.stderr
@@ -107,7 +109,7 @@ def test_help_examples_keep_their_line_breaks():
             ["train", "--workdir=W"],
             "A new run needs --dataset (for example --dataset=mnist-sample",
         ),
-        (["sample", "--out=x.png"], "flag --workdir must have a value"),
+        (["sample", "--out=x.png"], "error: --workdir is required."),
         (
             ["sample", "--workdir=missing", "--out=x.png"],
             "--workdir=missing: no such workdir or .keras file.",
@@ -128,7 +130,8 @@ def test_rejected_arguments_fail_fast_in_flag_terms(tmp_path, args, message):
     assert result.returncode in (1, 2), result.stderr
     assert message in result.stderr, result.stderr
     assert result.stderr.startswith(f"keras-dcgan {args[0]}: error: ")
-    assert "USAGE:" not in result.stderr and "FATAL" not in result.stderr
+    assert "USAGE:" not in result.stderr
+    assert "FATAL" not in result.stderr
     assert "Traceback" not in result.stderr
     assert result.loaded == "", f"{args} imported {result.loaded}"
     assert os.listdir(tmp_path) == []  # nothing written
@@ -137,7 +140,10 @@ def test_rejected_arguments_fail_fast_in_flag_terms(tmp_path, args, message):
 def test_verbose_flag_is_found_anywhere():
     split = main._split_verbose
     assert split(["train", "--workdir=w"]) == (False, ["train", "--workdir=w"])
-    assert split(["-v", "train", "--workdir=w"]) == (True, ["train", "--workdir=w"])
+    assert split(["-v", "train", "--workdir=w"]) == (
+        True,
+        ["train", "--workdir=w"],
+    )
     assert split(["train", "--verbose", "--epochs=2"]) == (
         True,
         ["train", "--epochs=2"],

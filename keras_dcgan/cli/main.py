@@ -216,7 +216,13 @@ def _parse_flags(name: str):
         try:
             return flags.FLAGS(argv)
         except flags.Error as error:
-            sys.exit(_fail(name, str(error), 2))
+            message = str(error)
+            missing = re.search(
+                r"Flag --(\w+) must have a value other than None", message
+            )
+            if missing:  # absl's words for a required flag left out
+                message = f"--{missing.group(1)} is required."
+            sys.exit(_fail(name, message, 2))
 
     return parse
 
