@@ -3,6 +3,7 @@ language: a Python call reads `overwrite=True`, the command line
 `--overwrite`."""
 
 import dataclasses
+import re
 
 _NAME_ONLY = object()
 
@@ -54,11 +55,12 @@ class Option:
 class OptionError(ValueError):
     """A `ValueError` whose message advises setting some arguments.
 
-    The message is a `str.format` template with one field per piece of
-    advice. A field's value is an `Option`, or any other value `v` meaning
-    `Option(field_name, v)`. `str(error)` writes them as Python
-    (`resize='bilinear'`); `for_flags` writes them as command-line flags
-    (`--resize=bilinear`), which is how the CLI reports the error.
+    The message is a template with one `{field}` per piece of advice; other
+    braces are left as they are. A field's value is an `Option`, or any
+    other value `v` meaning `Option(field_name, v)`. `str(error)` writes
+    them as Python (`resize='bilinear'`); `for_flags` writes them as
+    command-line flags (`--resize=bilinear`), which is how the CLI reports
+    the error.
 
     Args:
         template: str. The message, with one `{field}` per option.
@@ -82,12 +84,16 @@ class OptionError(ValueError):
             name: value if isinstance(value, Option) else Option(name, value)
             for name, value in fields.items()
         }
-        super().__init__(self.template.format(**self._python()))
+        super().__init__(self._render(Option.as_python))
 
-    def _python(self) -> dict:
-        return {
-            name: option.as_python() for name, option in self.options.items()
-        }
+    def _render(self, write) -> str:
+        # Only the `{field}`s of options are replaced: other braces (a path,
+        # a dict in the message) stay as they are.
+        def replace(match):
+            option = self.options.get(match.group(1))
+            return match.group(0) if option is None else write(option)
+
+        return re.sub(r"\{(\w+)\}", replace, self.template)
 
     def for_flags(self, flag_name=None) -> str:
         """The message with each option written as a flag.
@@ -100,11 +106,8 @@ class OptionError(ValueError):
             The message as the command line prints it.
         """
         flag_name = flag_name or (lambda argument: argument)
-        return self.template.format(
-            **{
-                name: option.as_flag(flag_name(option.argument))
-                for name, option in self.options.items()
-            }
+        return self._render(
+            lambda option: option.as_flag(flag_name(option.argument))
         )
 
 

@@ -14,11 +14,11 @@ def _not_prepared(name: str, builder) -> ValueError:
         f"{builder.data_dir!r}, and this library never downloads on its own. "
         "Prepare it on a machine with internet access: "
         f"`tfds build {name} --data_dir=DIR`, copy DIR here and pass "
-        "{data_dir}; or pass {download} on a connected machine. Datasets "
+        "{data_dir}; or, on a connected machine, let Python's "
+        "`keras_dcgan.data.load(..., download=True)` fetch it. Datasets "
         "with manual downloads (e.g. celeb_a, lsun) are described at "
         f"https://www.tensorflow.org/datasets/catalog/{catalog}.",
         data_dir="DIR",
-        download=True,
     )
 
 

@@ -301,7 +301,8 @@ def export_saved_model(
         raise OptionFileExistsError(
             f"Version {version} already exists at {final!r}; choose another "
             "{version}, leave it unset for the next free one "
-            f"({next_version(model_dir)}), or pass {{overwrite}}.",
+            f"({next_version(model_dir)}), or pass "
+            "{overwrite}.",
             version=Option("version"),
             overwrite=True,
         )

@@ -227,7 +227,7 @@ def prepare_workdir(
             raise OptionError(
                 f"Workdir {workdir!r} holds a run with another configuration; "
                 "it would not be resumed but replaced:\n  "
-                + "\n  ".join(changes).replace("{", "{{").replace("}", "}}")
+                + "\n  ".join(changes)
                 + "\nUse another {workdir}, ask for the saved configuration, "
                 "or pass {overwrite} to delete that run and start again.",
                 workdir=Option("workdir"),
