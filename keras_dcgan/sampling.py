@@ -283,7 +283,7 @@ def write_class_grid(
 def write_interpolation(
     gan,
     out: str,
-    num_walks: int = 8,
+    num_walks: int = 9,
     steps: int = 10,
     num_points: int = 4,
     seed: int | None = None,
@@ -299,7 +299,8 @@ def write_interpolation(
     Args:
         gan: DCGAN. The trained model (its EMA generator when it has one).
         out: str. A path ending in `.png` or `.gif`.
-        num_walks: int. Independent walks. Defaults to 8.
+        num_walks: int. Independent walks; 9 make a full 3x3 GIF grid.
+            Defaults to 9.
         steps: int. Images per segment between two points (per row for a
             PNG). Defaults to 10.
         num_points: int. Points each GIF walk passes through. Defaults to 4.

@@ -18,7 +18,9 @@ flags.DEFINE_string(
     "workdir", None, "Training workdir (its newest checkpoint) or .keras file."
 )
 flags.DEFINE_string("out", None, "Output: FILE.png (grid) or FILE.gif.")
-flags.DEFINE_integer("num_walks", 8, "Independent walks.", lower_bound=1)
+flags.DEFINE_integer(
+    "num_walks", 9, "Independent walks (9: a full 3x3 GIF grid).", lower_bound=1
+)
 flags.DEFINE_integer(
     "steps", 10, "Images per segment (per row of a PNG).", lower_bound=2
 )
