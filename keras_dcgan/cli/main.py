@@ -13,6 +13,7 @@ import importlib.util
 import os
 import re
 import sys
+import textwrap
 
 # Subcommand name -> one-line description, in the order `--help` lists them.
 SUBCOMMANDS = {
@@ -239,7 +240,12 @@ def _help(name: str, module) -> str:
             flags.FLAGS.module_help(module.__name__),
             "",
             "Common flags:",
-            f"  -v,--[no]verbose: {VERBOSE_HELP}",
+            textwrap.fill(
+                f"-v,--[no]verbose: {VERBOSE_HELP}",
+                width=80,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            ),
             "",
             "Try --helpfull for absl's own flags too.",
         ]
