@@ -2,6 +2,9 @@
 
 import dataclasses
 
+from keras_dcgan import checks
+from keras_dcgan import options
+
 
 @dataclasses.dataclass(frozen=True)
 class NetworkConfig:
@@ -72,6 +75,40 @@ class NetworkConfig:
     num_classes: int | None = None
     label_embedding_dim: int | None = None
     conditioning: str = "projection"
+
+    def __post_init__(self):
+        # Checked here, without Keras, so a bad setting fails when the
+        # configuration is made, in the words of these fields; the
+        # networks' constructors check their own arguments again.
+        for name in (
+            "image_size",
+            "channels",
+            "latent_dim",
+            "generator_filters",
+            "discriminator_filters",
+            "kernel_size",
+        ):
+            checks.check_positive_int(name, getattr(self, name))
+        for name in ("base_size", "label_embedding_dim"):
+            if getattr(self, name) is not None:
+                checks.check_positive_int(name, getattr(self, name))
+        for name, allowed in (
+            ("upsampling", options.UPSAMPLING_MODES),
+            ("downsampling", options.DOWNSAMPLING_MODES),
+            ("generator_activation", options.ACTIVATIONS),
+            ("output_activation", options.ACTIVATIONS),
+            ("discriminator_activation", options.ACTIVATIONS),
+            ("generator_normalization", options.NORMALIZATIONS),
+            ("discriminator_normalization", options.NORMALIZATIONS),
+            ("conditioning", options.CONDITIONINGS),
+        ):
+            checks.check_choice(name, getattr(self, name), allowed)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(
+                f"`dropout` must be in [0, 1); received {self.dropout!r}."
+            )
+        checks.check_num_classes(self.num_classes)
+        checks.doubling_steps(self.image_size, self.base_size)
 
     def build_generator(self) -> "Generator":  # noqa: F821
         """Builds the generator this configuration describes.
