@@ -109,6 +109,28 @@ def test_help_examples_keep_their_line_breaks():
             ["train", "--workdir=W"],
             "A new run needs --dataset (for example --dataset=mnist-sample",
         ),
+        (
+            [
+                "train",
+                "--workdir=W",
+                "--dataset=mnist-sample",
+                "--image_size=7",
+            ],
+            "--image_size=7 cannot be reached by doubling --base_size=7",
+        ),
+        (
+            [
+                "train",
+                "--workdir=W",
+                "--dataset=mnist-sample",
+                "--latent_dim=0",
+            ],
+            "--latent_dim must be a positive integer; received 0.",
+        ),
+        (
+            ["train", "--workdir=W", "--dataset=mnist-sample", "--dropout=1.5"],
+            "--dropout must be in [0, 1); received 1.5.",
+        ),
         (["sample", "--out=x.png"], "error: --workdir is required."),
         (
             ["sample", "--workdir=missing", "--out=x.png"],
