@@ -139,7 +139,7 @@ def test_help_examples_keep_their_line_breaks():
         (["sample", "--workdir=.", "--out=x.png", "extra"], "Unexpected"),
         (
             ["export", "--workdir=."],
-            "Nothing to export: pass --saved_model_dir and/or --tflite.",
+            "Nothing to export: pass --saved_model_dir, --tflite and/or",
         ),
         (
             ["interpolate", "--workdir=.", "--out=w.gif", "--upscale=0"],
