@@ -11,8 +11,12 @@ blocks also run for real, with `fit` cut to two steps an epoch.
 import ast
 import importlib
 import inspect
+import json
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -152,3 +156,42 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     assert namespace["images"].shape == (16, 28, 28, 1)
     assert (tmp_path / "mnist.keras").is_file()
     assert namespace["gan"].generator.image_size == 64
+
+
+_RESOLVE = """
+import json, sys
+import keras_dcgan
+bad = []
+for path in json.loads(sys.argv[1]):
+    value = keras_dcgan
+    for part in path.split(".")[1:]:
+        if not hasattr(value, part):
+            bad.append(path)
+            break
+        value = getattr(value, part)
+print(json.dumps(bad))
+"""
+
+
+def test_documented_dotted_paths_work_after_import_keras_dcgan():
+    # `keras_dcgan.export.export_saved_model` in the prose must work as
+    # written after a plain `import keras_dcgan`, in a fresh process.
+    paths = sorted(
+        {
+            path
+            for page in PAGES
+            for path in re.findall(
+                r"`(keras_dcgan(?:\.\w+)+)", page.read_text()
+            )
+        }
+    )
+    assert "keras_dcgan.export.export_saved_model" in paths
+    result = subprocess.run(
+        [sys.executable, "-c", _RESOLVE, json.dumps(paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

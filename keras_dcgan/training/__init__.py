@@ -39,9 +39,17 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_NAMES[name]), name)
+    if name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+    else:  # a submodule, as an eager package would have imported it
+        try:
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(
+                f"module {__name__!r} has no attribute {name!r}"
+            ) from None
     globals()[name] = value
     return value
 
