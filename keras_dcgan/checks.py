@@ -33,3 +33,65 @@ def check_positive_int(argument: str, value: object) -> None:
         raise ValueError(
             f"`{argument}` must be a positive integer; received {value!r}."
         )
+
+
+def check_num_classes(num_classes) -> None:
+    """Raises unless `num_classes` is None (unconditional) or an int >= 2.
+
+    Args:
+        num_classes: int or None. The number of classes.
+
+    Example:
+    >>> check_num_classes(10)
+    """
+    if num_classes is None:
+        return
+    if (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, int)
+        or num_classes < 2
+    ):
+        raise ValueError(
+            "`num_classes` must be None (unconditional) or an int >= 2; "
+            f"received {num_classes!r}."
+        )
+
+
+def doubling_steps(image_size: int, base_size: int | None = None) -> int:
+    """Counts the doublings that grow a `base_size` map to `image_size`.
+
+    Args:
+        image_size: int. Height and width of the (square) image.
+        base_size: int or None. Height and width of the smallest feature map.
+            `None` picks the smallest base of at least 4 pixels reached by
+            halving `image_size` (4 for 32, 64 and 128; 7 for 28). Defaults
+            to None.
+
+    Returns:
+        The number of stride-2 stages, at least 1.
+
+    Example:
+    >>> doubling_steps(28)
+    2
+    >>> doubling_steps(64, base_size=8)
+    3
+    """
+    check_positive_int("image_size", image_size)
+    if base_size is None:
+        base_size = image_size
+        while base_size % 2 == 0 and base_size // 2 >= 4:
+            base_size //= 2
+    check_positive_int("base_size", base_size)
+    steps, size = 0, base_size
+    while size < image_size:
+        size *= 2
+        steps += 1
+    if size != image_size or steps == 0:
+        reachable = sorted({base_size * 2**k for k in range(1, 6)})
+        raise ValueError(
+            f"image_size={image_size} cannot be reached by doubling "
+            f"base_size={base_size}; sizes reachable from that base are "
+            f"{reachable}. Pick an image_size of the form base_size * 2**k "
+            "with k >= 1 (for example 28, 32, 64 or 128)."
+        )
+    return steps

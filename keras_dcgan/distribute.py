@@ -25,8 +25,8 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
-STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
-COMMUNICATIONS = ("auto", "ring", "nccl")
+from keras_dcgan.options import COMMUNICATIONS
+from keras_dcgan.options import STRATEGIES
 
 
 def get_strategy(

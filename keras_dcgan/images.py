@@ -98,6 +98,64 @@ def make_grid(
     return grid
 
 
+# The longer side, in pixels, that `upscale="auto"` enlarges a picture
+# towards: readable at a glance on a screen, small as a file.
+DISPLAY_SIZE = 640
+
+
+def upscale_factor(height: int, width: int, upscale="auto") -> int:
+    """The integer enlargement `upscale` asks for, for one picture size.
+
+    Args:
+        height: int. Height of the picture in pixels.
+        width: int. Width of the picture in pixels.
+        upscale: int or str. A factor >= 1, or `"auto"`: the largest
+            factor that keeps the longer side at most `DISPLAY_SIZE` (640)
+            pixels, at least 1. Defaults to `"auto"`.
+
+    Returns:
+        The factor, an int >= 1.
+
+    Example:
+    >>> upscale_factor(242, 242)  # a grid of 64 MNIST digits
+    2
+    >>> upscale_factor(92, 92, upscale=3)
+    3
+    """
+    if upscale == "auto":
+        return max(1, DISPLAY_SIZE // max(height, width))
+    if isinstance(upscale, bool) or not isinstance(upscale, int | np.integer):
+        raise ValueError(
+            f"`upscale` must be a positive int or 'auto'; received {upscale!r}."
+        )
+    if upscale < 1:
+        raise ValueError(f"`upscale` must be >= 1; received {upscale!r}.")
+    return int(upscale)
+
+
+def upscale_image(image, factor: int) -> np.ndarray:
+    """Enlarges an image by an integer factor, nearest-neighbour.
+
+    Every pixel becomes a `factor x factor` block of the same value, so the
+    enlarged picture shows exactly the generated pixels, only bigger.
+
+    Args:
+        image: array-like. `(height, width, channels)`, any dtype.
+        factor: int. The enlargement, >= 1.
+
+    Returns:
+        An array `(height * factor, width * factor, channels)`, same dtype.
+
+    Example:
+    >>> upscale_image(np.array([[[0], [255]]], np.uint8), 2)[..., 0].tolist()
+    [[0, 0, 255, 255], [0, 0, 255, 255]]
+    """
+    image = np.asarray(image)
+    if factor == 1:
+        return image
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
 def _pil_image(image: np.ndarray) -> Image.Image:
     if image.dtype != np.uint8:
         image = to_uint8(image)
@@ -112,7 +170,7 @@ def _make_parent(path: str) -> None:
         os.makedirs(parent, exist_ok=True)
 
 
-def save_png(image, path: str) -> str:
+def save_png(image, path: str, upscale=1) -> str:
     """Writes one image `(height, width, channels)` as a PNG file.
 
     The file is written under a temporary name and renamed into place, so a
@@ -121,6 +179,8 @@ def save_png(image, path: str) -> str:
     Args:
         image: array-like. uint8, or float in [-1, 1].
         path: str. The `.png` path; parent folders are created.
+        upscale: int or str. Nearest-neighbour enlargement: a factor, or
+            `"auto"` (see `upscale_factor`). Defaults to 1.
 
     Returns:
         `path`.
@@ -129,15 +189,17 @@ def save_png(image, path: str) -> str:
     >>> save_png(make_grid(np.zeros((4, 8, 8, 1))), "/tmp/grid.png")
     '/tmp/grid.png'
     """
+    image = np.asarray(image)
+    image = upscale_image(image, upscale_factor(*image.shape[:2], upscale))
     _make_parent(path)
     partial = path + ".partial"
-    _pil_image(np.asarray(image)).save(partial, format="PNG")
+    _pil_image(image).save(partial, format="PNG")
     os.replace(partial, path)
     return path
 
 
 def save_gif(
-    frames, path: str, duration_ms: int = 100, loop: bool = True
+    frames, path: str, duration_ms: int = 100, loop: bool = True, upscale=1
 ) -> str:
     """Writes images as an animated GIF.
 
@@ -148,6 +210,8 @@ def save_gif(
         duration_ms: int. Display time of each frame in milliseconds.
             Defaults to 100.
         loop: bool. Whether the animation repeats forever. Defaults to True.
+        upscale: int or str. Nearest-neighbour enlargement of every frame: a
+            factor, or `"auto"` (see `upscale_factor`). Defaults to 1.
 
     Returns:
         `path`.
@@ -169,7 +233,8 @@ def save_gif(
         raise ValueError(
             f"`duration_ms` must be >= 1; received {duration_ms!r}."
         )
-    images = [_pil_image(frame) for frame in frames]
+    factor = upscale_factor(*frames[0].shape[:2], upscale)
+    images = [_pil_image(upscale_image(frame, factor)) for frame in frames]
     _make_parent(path)
     partial = path + ".partial"
     options = {"loop": 0} if loop else {}
@@ -185,7 +250,7 @@ def save_gif(
     return path
 
 
-def save_images(images, out: str) -> str:
+def save_images(images, out: str, upscale="auto") -> str:
     """Writes a batch of images in the format `out` names.
 
     Args:
@@ -194,6 +259,9 @@ def save_images(images, out: str) -> str:
         out: str. A path ending in `.png` (one grid image), in `/` (a folder
             of `000000.png`, `000001.png`, ...) or in `.npy` (a uint8 NHWC
             array).
+        upscale: int or str. Nearest-neighbour enlargement of a `.png`
+            grid: a factor, or `"auto"` (see `upscale_factor`); separate
+            PNGs and arrays keep the generated size. Defaults to `"auto"`.
 
     Returns:
         `out`.
@@ -210,7 +278,7 @@ def save_images(images, out: str) -> str:
         for index, image in enumerate(images):
             save_png(image, os.path.join(out, f"{index:06d}.png"))
     elif out.lower().endswith(".png"):
-        save_png(make_grid(images), out)
+        save_png(make_grid(images), out, upscale=upscale)
     elif out.lower().endswith(".npy"):
         _make_parent(out)
         # np.save appends ".npy" to names without it, so write a .npy name.

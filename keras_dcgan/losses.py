@@ -24,34 +24,9 @@ Reference:
 from keras import ops
 
 from keras_dcgan.checks import check_choice
-
-LOSSES = ("non_saturating", "minimax", "least_squares", "hinge", "wasserstein")
-# Losses built on binary cross-entropy, the only ones with labels to smooth.
-CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")
-
-
-def check_loss(loss: str, label_smoothing: float = 0.0) -> None:
-    """Validates a loss name and its label smoothing.
-
-    Args:
-        loss: str. One of `LOSSES`.
-        label_smoothing: float. One-sided label smoothing in [0, 1).
-
-    Example:
-    >>> check_loss("hinge")
-    """
-    check_choice("loss", loss, LOSSES)
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(
-            "`label_smoothing` must be in [0, 1); received "
-            f"{label_smoothing!r}."
-        )
-    if label_smoothing and loss not in CROSS_ENTROPY_LOSSES:
-        raise ValueError(
-            f"label_smoothing={label_smoothing} applies to cross-entropy "
-            f"losses {list(CROSS_ENTROPY_LOSSES)}; loss {loss!r} has no "
-            "labels to smooth. Set label_smoothing=0."
-        )
+from keras_dcgan.options import CROSS_ENTROPY_LOSSES
+from keras_dcgan.options import LOSSES
+from keras_dcgan.options import check_loss
 
 
 def _flat(logits):

@@ -202,6 +202,7 @@ def write_samples(
     num_samples: int = 64,
     seed: int | None = None,
     labels=None,
+    upscale="auto",
 ) -> str:
     """Generates images and writes them in the format `out` names.
 
@@ -218,6 +219,9 @@ def write_samples(
         labels: int, array-like or None. For a class-conditional DCGAN, the
             class of the images (see `DCGAN.generate`); None draws classes
             at random from `seed`. Defaults to None.
+        upscale: int or str. Nearest-neighbour enlargement of a `.png` grid:
+            a factor, or `"auto"` (longer side up to 640 pixels; see
+            `keras_dcgan.images.upscale_factor`). Defaults to `"auto"`.
 
     Returns:
         `out`.
@@ -227,11 +231,15 @@ def write_samples(
     >>> write_samples(gan, "samples.png", num_samples=16)  # doctest: +SKIP
     """
     images = gan.generate(num_samples, labels=labels, seed=seed)
-    return images_lib.save_images(images, out)
+    return images_lib.save_images(images, out, upscale=upscale)
 
 
 def write_class_grid(
-    gan, out: str, per_class: int = 8, seed: int | None = None
+    gan,
+    out: str,
+    per_class: int = 8,
+    seed: int | None = None,
+    upscale="auto",
 ) -> str:
     """Writes a grid PNG of a class-conditional DCGAN: one class per row.
 
@@ -244,6 +252,9 @@ def write_class_grid(
         out: str. A path ending in `.png`.
         per_class: int. Images per row. Defaults to 8.
         seed: int or None. Seed of the latents. Defaults to None.
+        upscale: int or str. Nearest-neighbour enlargement: a factor, or
+            `"auto"` (see `keras_dcgan.images.upscale_factor`). Defaults to
+            `"auto"`.
 
     Returns:
         `out`.
@@ -265,18 +276,19 @@ def write_class_grid(
     labels = class_grid_labels(gan.num_classes, per_class)
     images = gan.generate(len(labels), labels=labels, seed=seed)
     return images_lib.save_png(
-        images_lib.make_grid(images, columns=per_class), out
+        images_lib.make_grid(images, columns=per_class), out, upscale=upscale
     )
 
 
 def write_interpolation(
     gan,
     out: str,
-    num_walks: int = 8,
+    num_walks: int = 9,
     steps: int = 10,
     num_points: int = 4,
     seed: int | None = None,
     frame_ms: int = 80,
+    upscale="auto",
 ) -> str:
     """Writes latent-space walks as a grid PNG or an animated GIF.
 
@@ -287,12 +299,16 @@ def write_interpolation(
     Args:
         gan: DCGAN. The trained model (its EMA generator when it has one).
         out: str. A path ending in `.png` or `.gif`.
-        num_walks: int. Independent walks. Defaults to 8.
+        num_walks: int. Independent walks; 9 make a full 3x3 GIF grid.
+            Defaults to 9.
         steps: int. Images per segment between two points (per row for a
             PNG). Defaults to 10.
         num_points: int. Points each GIF walk passes through. Defaults to 4.
         seed: int or None. Seed of the points. Defaults to None.
         frame_ms: int. GIF frame duration in milliseconds. Defaults to 80.
+        upscale: int or str. Nearest-neighbour enlargement: a factor, or
+            `"auto"` (see `keras_dcgan.images.upscale_factor`). Defaults to
+            `"auto"`.
 
     Returns:
         `out`.
@@ -330,6 +346,8 @@ def write_interpolation(
         grid = images_lib.make_grid(
             images.reshape((-1, *images.shape[2:])), columns=length
         )
-        return images_lib.save_png(grid, out)
+        return images_lib.save_png(grid, out, upscale=upscale)
     frames = [images_lib.make_grid(images[:, frame]) for frame in range(length)]
-    return images_lib.save_gif(frames, out, duration_ms=frame_ms)
+    return images_lib.save_gif(
+        frames, out, duration_ms=frame_ms, upscale=upscale
+    )

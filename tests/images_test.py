@@ -93,7 +93,7 @@ def test_save_images_by_extension(tmp_path):
     with Image.open(os.path.join(folder, names[2])) as image:
         np.testing.assert_array_equal(np.asarray(image), expected[2, ..., 0])
 
-    png = images.save_images(batch, str(tmp_path / "grid.png"))
+    png = images.save_images(batch, str(tmp_path / "grid.png"), upscale=1)
     with Image.open(png) as image:
         np.testing.assert_array_equal(
             np.asarray(image), images.make_grid(expected)[..., 0]
@@ -103,3 +103,56 @@ def test_save_images_by_extension(tmp_path):
 def test_save_images_rejects_unknown_extension(tmp_path):
     with pytest.raises(ValueError, match=r"'.*s\.jpg'.*'\.png'.*'/'.*'\.npy'"):
         images.save_images(np.zeros((1, 2, 2, 1)), str(tmp_path / "s.jpg"))
+
+
+@pytest.mark.parametrize(
+    ("size", "upscale", "factor"),
+    [
+        ((242, 242), "auto", 2),  # 64 MNIST digits: 484 pixels
+        ((92, 92), "auto", 6),  # the interpolation GIF of 3x3 digits
+        ((302, 62), "auto", 2),  # a class grid: the longer side counts
+        ((700, 10), "auto", 1),  # never shrinks
+        ((92, 92), 3, 3),
+        ((92, 92), 1, 1),
+    ],
+)
+def test_upscale_factor(size, upscale, factor):
+    assert images.upscale_factor(*size, upscale=upscale) == factor
+
+
+@pytest.mark.parametrize("upscale", [0, -1, 1.5, "big", True])
+def test_upscale_factor_rejects_bad_values(upscale):
+    with pytest.raises(ValueError, match="upscale"):
+        images.upscale_factor(10, 10, upscale=upscale)
+
+
+def test_save_png_and_gif_upscale_nearest(tmp_path):
+    image = np.arange(12, dtype=np.uint8).reshape(2, 2, 3) * 20
+    path = images.save_png(image, str(tmp_path / "u.png"), upscale=3)
+    with Image.open(path) as written:
+        pixels = np.asarray(written)
+    assert pixels.shape == (6, 6, 3)
+    # Every pixel is a 3x3 block of exactly its value: nothing invented.
+    np.testing.assert_array_equal(pixels[::3, ::3], image)
+    np.testing.assert_array_equal(pixels[2, 2], image[0, 0])
+    frames = [np.full((5, 4, 1), value, np.uint8) for value in (0, 255)]
+    path = images.save_gif(frames, str(tmp_path / "u.gif"), upscale="auto")
+    with Image.open(path) as gif:
+        assert gif.size == (4 * 128, 5 * 128)
+
+
+def test_save_images_upscales_grids_only(tmp_path):
+    batch = np.zeros((4, 8, 8, 1), np.uint8)
+    with Image.open(images.save_images(batch, str(tmp_path / "g.png"))) as g:
+        assert g.size == (22 * 29, 22 * 29)  # 2x2 grid of 8 + padding, x29
+    images.save_images(batch, str(tmp_path / "d") + "/")
+    with Image.open(tmp_path / "d" / "000000.png") as single:
+        assert single.size == (8, 8)  # files of single images stay as made
+    assert np.load(
+        images.save_images(batch, str(tmp_path / "a.npy"))
+    ).shape == (
+        4,
+        8,
+        8,
+        1,
+    )

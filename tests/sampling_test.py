@@ -78,7 +78,12 @@ def test_write_samples_uses_the_seed(tmp_path):
 
 def test_write_interpolation_png_rows_are_walks(tmp_path):
     out = sampling.write_interpolation(
-        _Generator(), str(tmp_path / "w.png"), num_walks=2, steps=5, seed=1
+        _Generator(),
+        str(tmp_path / "w.png"),
+        num_walks=2,
+        steps=5,
+        seed=1,
+        upscale=1,
     )
     with Image.open(out) as image:
         grid = np.asarray(image)

@@ -59,6 +59,9 @@ class SampleGrid(keras.callbacks.Callback):
             in `directory` at the end of training; None writes none.
             Defaults to None.
         frame_ms: int. GIF frame duration in milliseconds. Defaults to 250.
+        upscale: int or str. Nearest-neighbour enlargement of each grid: a
+            factor, or `"auto"` (longer side up to 640 pixels; see
+            `keras_dcgan.images.upscale_factor`). Defaults to `"auto"`.
 
     Example:
     >>> gan = DCGAN.from_preset("mnist")  # doctest: +SKIP
@@ -76,18 +79,21 @@ class SampleGrid(keras.callbacks.Callback):
         every_n_steps=None,
         gif_path=None,
         frame_ms=250,
+        upscale="auto",
     ):
         super().__init__()
         check_positive_int("num_samples", num_samples)
         if every_n_steps is not None:
             check_positive_int("every_n_steps", every_n_steps)
         check_positive_int("frame_ms", frame_ms)
+        images_lib.upscale_factor(1, 1, upscale)  # checks it
         self.directory = directory
         self.num_samples = num_samples
         self.seed = seed
         self.every_n_steps = every_n_steps
         self.gif_path = gif_path
         self.frame_ms = frame_ms
+        self.upscale = upscale
         self.last_path = None
         self._inputs = None
         self._columns = None
@@ -129,7 +135,9 @@ class SampleGrid(keras.callbacks.Callback):
             The path written.
         """
         path = os.path.join(self.directory, f"step-{step:08d}.png")
-        self.last_path = images_lib.save_png(self.grid(), path)
+        self.last_path = images_lib.save_png(
+            self.grid(), path, upscale=self.upscale
+        )
         return path
 
     def write_gif(self) -> str | None:

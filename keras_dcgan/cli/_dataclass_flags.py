@@ -8,6 +8,7 @@ dataclass docstrings never disagree and a new field is a new flag.
 import dataclasses
 import re
 import types
+import typing
 
 from absl import flags
 
@@ -44,6 +45,37 @@ def _base_type(annotation):
     return annotation, False
 
 
+class _FloatPair:
+    """`tuple[float, float]` fields: the flag takes `LOW,HIGH`."""
+
+    __name__ = "LOW,HIGH"
+
+    def __call__(self, text):
+        parts = text.split(",")
+        if len(parts) != 2:
+            raise ValueError(f"expected two numbers LOW,HIGH, got {text!r}")
+        return tuple(float(part) for part in parts)
+
+
+def _parser_type(base):
+    if typing.get_origin(base) is tuple:
+        return _FloatPair()
+    return base
+
+
+class _Choice:
+    """A string among `allowed`."""
+
+    def __init__(self, allowed):
+        self.allowed = tuple(allowed)
+        self.__name__ = "|".join(self.allowed)
+
+    def __call__(self, text):
+        if text not in self.allowed:
+            raise ValueError(f"expected one of {self.__name__}, got {text!r}")
+        return text
+
+
 class _OptionalParser(flags.ArgumentParser):
     """Parses a value of `base`, or `none` for None."""
 
@@ -69,7 +101,12 @@ class _OptionalParser(flags.ArgumentParser):
 
 
 def define_flags(
-    cls, module_name, exclude=(), choices=None, flag_values=flags.FLAGS
+    cls,
+    module_name,
+    exclude=(),
+    choices=None,
+    flag_values=flags.FLAGS,
+    default_help="Default: the preset's value.",
 ) -> list[str]:
     """Defines one absl flag per field of a dataclass.
 
@@ -82,6 +119,8 @@ def define_flags(
             for enum flags. Defaults to None.
         flag_values: absl FlagValues. Where to define them. Defaults to
             `flags.FLAGS`.
+        default_help: str. The sentence on the default value that ends each
+            flag's description. Defaults to "Default: the preset's value.".
 
     Returns:
         The names of the flags defined.
@@ -94,10 +133,26 @@ def define_flags(
         if name in exclude:
             continue
         base, optional = _base_type(field.type)
-        text = helps.get(name, "") + " Default: the preset's value."
+        if not helps.get(name):
+            raise ValueError(
+                f"{cls.__name__}.{name} has no description in the class "
+                "docstring's Attributes: every flag needs one."
+            )
+        text = f"{helps[name]} {default_help}"
         where = {"module_name": module_name, "flag_values": flag_values}
-        if optional:
-            flags.DEFINE(_OptionalParser(base), name, None, text, **where)
+        if optional and name in choices:
+            allowed = [*choices[name], "none"]
+            flags.DEFINE(
+                _OptionalParser(_Choice(choices[name])),
+                name,
+                None,
+                f"{text} One of: {', '.join(allowed)}.",
+                **where,
+            )
+        elif optional:
+            flags.DEFINE(
+                _OptionalParser(_parser_type(base)), name, None, text, **where
+            )
         elif name in choices:
             flags.DEFINE_enum(name, None, list(choices[name]), text, **where)
         elif base is bool:

@@ -18,7 +18,7 @@ import json
 from absl import app
 from absl import flags
 
-from keras_dcgan.training.evaluate import evaluate_workdir
+from keras_dcgan.cli import _common
 
 flags.DEFINE_string(
     "workdir", None, "Training workdir (its newest checkpoint) or .keras file."
@@ -58,6 +58,9 @@ def main(argv):
     """Evaluates the run the flags name, prints and writes the metrics."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    _common.check_model_path(FLAGS.workdir)
+    from keras_dcgan.training.evaluate import evaluate_workdir
+
     result = evaluate_workdir(
         FLAGS.workdir,
         FLAGS.dataset,

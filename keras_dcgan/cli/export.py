@@ -14,6 +14,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from keras_dcgan.cli import _common
+
 flags.DEFINE_string(
     "workdir", None, "Training workdir (or a .keras file) to export from."
 )
@@ -70,6 +72,7 @@ def main(argv):
     """Runs the export described by the flags."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    _common.check_model_path(FLAGS.workdir)
     if not FLAGS.saved_model_dir and not FLAGS.tflite and not FLAGS.web:
         raise app.UsageError(
             "Nothing to export: pass --saved_model_dir, --tflite and/or --web."

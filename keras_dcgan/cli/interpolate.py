@@ -12,14 +12,15 @@ side by side. The library call is `keras_dcgan.sampling.write_interpolation`.
 from absl import app
 from absl import flags
 
-from keras_dcgan import sampling
-from keras_dcgan.training.workdir import load_gan
+from keras_dcgan.cli import _common
 
 flags.DEFINE_string(
     "workdir", None, "Training workdir (its newest checkpoint) or .keras file."
 )
 flags.DEFINE_string("out", None, "Output: FILE.png (grid) or FILE.gif.")
-flags.DEFINE_integer("num_walks", 8, "Independent walks.", lower_bound=1)
+flags.DEFINE_integer(
+    "num_walks", 9, "Independent walks (9: a full 3x3 GIF grid).", lower_bound=1
+)
 flags.DEFINE_integer(
     "steps", 10, "Images per segment (per row of a PNG).", lower_bound=2
 )
@@ -31,6 +32,7 @@ flags.DEFINE_integer(
     "frame_ms", 80, "GIF frame duration in milliseconds.", lower_bound=1
 )
 flags.mark_flags_as_required(["workdir", "out"])
+_common.define_upscale(__name__)
 
 FLAGS = flags.FLAGS
 
@@ -39,6 +41,10 @@ def main(argv):
     """Writes the walks the flags ask for."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    _common.check_model_path(FLAGS.workdir)
+    from keras_dcgan import sampling
+    from keras_dcgan.training.workdir import load_gan
+
     out = sampling.write_interpolation(
         load_gan(FLAGS.workdir),
         FLAGS.out,
@@ -47,6 +53,7 @@ def main(argv):
         num_points=FLAGS.num_points,
         seed=FLAGS.seed,
         frame_ms=FLAGS.frame_ms,
+        upscale=FLAGS.upscale,
     )
     print(f"Wrote latent walks to {out}")
     return 0

@@ -1,38 +1,40 @@
-"""`keras-dcgan train`: train a DCGAN into a workdir, resuming it if there.
+r"""`keras-dcgan train`: train a DCGAN into a workdir, resuming it if there.
 
-    keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=runs/mnist
+    keras-dcgan train --dataset=mnist-sample --workdir=runs/mnist
+    keras-dcgan train --workdir=runs/mnist --epochs=40
+    keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=runs/m
     keras-dcgan train --preset=cifar10 --workdir=runs/c10 --loss=hinge
-    keras-dcgan train --workdir=runs/faces --dataset=faces/ --image_size=64
+    keras-dcgan train --dataset=faces/ --workdir=runs/faces --flip
     keras-dcgan train --preset=mnist --dataset=mnist-sample --conditional \
         --workdir=runs/cmnist
 
-Flags: `--preset` picks a `TrainConfig` preset; every other setting flag
-(one per field of `TrainConfig` and `NetworkConfig`) overrides it when given.
-Run the same command again after a stop or a kill to resume, with a larger
-`--epochs` to train longer. `--conditional` trains a class-conditional
-DCGAN on the dataset's labels (`--num_classes` is read from the data). The
-library call is `keras_dcgan.training.train`.
+A new run needs `--dataset` or `--preset`. Without `--preset` the networks
+are sized from the data (native size up to 64, native channels) and the
+paper's recipe trains them; `--preset` picks a tuned `TrainConfig` instead.
+Every other setting flag (one per field of `TrainConfig` and
+`NetworkConfig`) overrides it when given.
+
+To resume after a stop or a kill, run `keras-dcgan train --workdir=DIR`
+again: the run continues from DIR/config.json and its newest checkpoint;
+add a larger `--epochs` to train longer. `--conditional` trains a
+class-conditional DCGAN on the dataset's labels (`--num_classes` is read
+from the data). The library call is `keras_dcgan.training.train`.
 """
+
+import json
+import os
 
 from absl import app
 from absl import flags
 
-from keras_dcgan import data
-from keras_dcgan import distribute
-from keras_dcgan import training
-from keras_dcgan.callbacks import NonFiniteLossError
+from keras_dcgan import options
 from keras_dcgan.cli import _dataclass_flags
-from keras_dcgan.losses import LOSSES
-from keras_dcgan.models.blocks import ACTIVATIONS
-from keras_dcgan.models.blocks import DOWNSAMPLING_MODES
-from keras_dcgan.models.blocks import NORMALIZATIONS
-from keras_dcgan.models.blocks import UPSAMPLING_MODES
-from keras_dcgan.models.conditioning import CONDITIONINGS
 from keras_dcgan.models.presets import NetworkConfig
 from keras_dcgan.training.config import TRAIN_PRESETS
 from keras_dcgan.training.config import TrainConfig
-from keras_dcgan.training.config import get_train_config
-from keras_dcgan.training.workdir import latest_checkpoint
+
+# `model.fit` verbosity of each --progress value.
+PROGRESS = {"bar": 1, "epoch": 2, "none": 0}
 
 flags.DEFINE_string(
     "workdir", None, "Work directory of the run: config, checkpoints, samples."
@@ -41,8 +43,8 @@ flags.DEFINE_enum(
     "preset",
     None,
     list(TRAIN_PRESETS),
-    "Settings for a common dataset; the other flags override them. Default: "
-    "the paper's 64x64 RGB recipe.",
+    "Tuned settings for a common dataset; the other flags override them. "
+    "Default: the paper's recipe, networks sized from --dataset.",
 )
 flags.DEFINE_bool(
     "overwrite",
@@ -53,7 +55,7 @@ flags.DEFINE_bool(
 flags.DEFINE_enum(
     "strategy",
     "default",
-    list(distribute.STRATEGIES),
+    list(options.STRATEGIES),
     "Distribution strategy (keras_dcgan.distribute.get_strategy); "
     "--batch_size is the global batch over all replicas.",
 )
@@ -68,42 +70,110 @@ flags.DEFINE_bool(
     "Train a class-conditional DCGAN on (image, label) pairs; its "
     "num_classes comes from the dataset.",
 )
-flags.DEFINE_integer(
-    "verbose", 1, "0: quiet; 1: progress bar with ETA; 2: one line per epoch."
+flags.DEFINE_enum(
+    "progress",
+    "bar",
+    list(PROGRESS),
+    "bar: a progress bar with ETA and one line per epoch; epoch: one line "
+    "per epoch; none: nothing but errors.",
 )
+DEFAULT_HELP = "Default: the preset's (or the resumed run's) value."
 TRAIN_FLAGS = _dataclass_flags.define_flags(
     TrainConfig,
     __name__,
     exclude=("preset", "network"),
-    choices={"loss": LOSSES},
+    choices={"loss": options.LOSSES, "resize": options.RESIZE_CHOICES},
+    default_help=DEFAULT_HELP,
 )
 NETWORK_FLAGS = _dataclass_flags.define_flags(
     NetworkConfig,
     __name__,
     choices={
-        "upsampling": UPSAMPLING_MODES,
-        "downsampling": DOWNSAMPLING_MODES,
-        "generator_activation": ACTIVATIONS,
-        "discriminator_activation": ACTIVATIONS,
-        "generator_normalization": NORMALIZATIONS,
-        "discriminator_normalization": NORMALIZATIONS,
-        "conditioning": CONDITIONINGS,
+        "upsampling": options.UPSAMPLING_MODES,
+        "downsampling": options.DOWNSAMPLING_MODES,
+        "generator_activation": options.ACTIVATIONS,
+        "output_activation": options.ACTIVATIONS,
+        "discriminator_activation": options.ACTIVATIONS,
+        "generator_normalization": options.NORMALIZATIONS,
+        "discriminator_normalization": options.NORMALIZATIONS,
+        "conditioning": options.CONDITIONINGS,
     },
+    default_help=DEFAULT_HELP,
 )
 flags.mark_flag_as_required("workdir")
 
 FLAGS = flags.FLAGS
 
 
-def config_from_flags() -> TrainConfig:
-    """The `TrainConfig` the command line asks for."""
-    config = get_train_config(
-        FLAGS.preset,
+# `keras_dcgan.training.workdir.CONFIG_FILE`, without importing Keras.
+CONFIG_FILE = "config.json"
+
+
+def saved_config(workdir: str) -> TrainConfig | None:
+    """The configuration saved in `workdir`, or None for a new run."""
+    path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as file:
+        return TrainConfig.from_dict(json.load(file))
+
+
+def resumes() -> bool:
+    """Whether the flags continue the run saved in `--workdir`."""
+    return (
+        FLAGS.preset is None
+        and not FLAGS.overwrite
+        and os.path.isfile(os.path.join(FLAGS.workdir, CONFIG_FILE))
+    )
+
+
+def check_flags() -> None:
+    """The checks that need no data and no TensorFlow, run first."""
+    if not resumes() and FLAGS.preset is None and not FLAGS["dataset"].present:
+        raise app.UsageError(
+            "A new run needs --dataset (for example --dataset=mnist-sample, "
+            "a folder of images or tfds:NAME) or --preset; "
+            f"{FLAGS.workdir!r} holds no run to continue."
+        )
+    # Every field check of the configuration, before the data is read.
+    base = (
+        TrainConfig() if FLAGS.preset is None else TRAIN_PRESETS[FLAGS.preset]
+    )
+    base.replace(
         network=_dataclass_flags.given(NETWORK_FLAGS),
         **_dataclass_flags.given(TRAIN_FLAGS),
     )
+
+
+def config_from_flags() -> TrainConfig:
+    """The `TrainConfig` the command line asks for.
+
+    With a `config.json` in `--workdir` and no `--preset`, the saved
+    configuration with the given flags on top (a resume); otherwise the
+    preset (or the default, sized from `--dataset`) with the flags on top.
+    """
+    from keras_dcgan.training.config import get_train_config
+
+    network = _dataclass_flags.given(NETWORK_FLAGS)
+    overrides = _dataclass_flags.given(TRAIN_FLAGS)
+    if resumes():
+        config = saved_config(FLAGS.workdir).replace(
+            network=network, **overrides
+        )
+        print(f"Continuing the run in {FLAGS.workdir} (its {CONFIG_FILE}).")
+    else:
+        config = get_train_config(FLAGS.preset, network=network, **overrides)
     if FLAGS.conditional and config.network.num_classes is None:
-        info = data.describe(config.dataset, data_dir=config.data_dir)
+        from keras_dcgan import data
+
+        info = data.describe(
+            config.dataset,
+            split=config.split,
+            data_dir=config.data_dir,
+            image_key=config.image_key,
+            label_key=config.label_key,
+            value_range=config.value_range,
+        )
         if not info.has_labels:
             raise app.UsageError(
                 f"--conditional needs labels but {config.dataset!r} has none "
@@ -117,6 +187,12 @@ def main(argv):
     """Trains as the flags say."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    check_flags()
+    from keras_dcgan import distribute
+    from keras_dcgan import training
+    from keras_dcgan.callbacks import NonFiniteLossError
+    from keras_dcgan.training.workdir import latest_checkpoint
+
     # First: some strategies must exist before TensorFlow initializes.
     strategy = distribute.get_strategy(FLAGS.strategy, devices=FLAGS.devices)
     config = config_from_flags()
@@ -126,7 +202,7 @@ def main(argv):
             FLAGS.workdir,
             overwrite=FLAGS.overwrite,
             strategy=strategy,
-            verbose=FLAGS.verbose,
+            verbose=PROGRESS[FLAGS.progress],
         )
     except NonFiniteLossError as error:
         print(f"keras-dcgan train: {error}", flush=True)

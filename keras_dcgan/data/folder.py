@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from keras_dcgan.data.types import DatasetInfo
 from keras_dcgan.data.types import Source
+from keras_dcgan.errors import OptionError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # A scan decodes every file; remember it so describe() then load() on the
@@ -144,11 +145,12 @@ def from_folder(root, skip_corrupt: bool = False) -> Source:
         bad = sorted(set(range(len(paths))) - set(ok.tolist()))
         examples = ", ".join(repr(paths[i]) for i in bad[:5])
         if not skip_corrupt:
-            raise ValueError(
+            raise OptionError(
                 f"{len(bad)} of {len(paths)} image file(s) in {name} do not "
                 f"decode (corrupt or not images): {examples}"
                 f"{' ...' if len(bad) > 5 else ''}. Remove them, or pass "
-                "skip_corrupt=True to leave them out."
+                "{skip_corrupt} to leave them out.",
+                skip_corrupt=True,
             )
         warnings.warn(
             f"Skipped {len(bad)} corrupt image file(s) of {len(paths)} in "

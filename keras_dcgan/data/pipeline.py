@@ -6,6 +6,8 @@ from keras_dcgan.checks import check_positive_int
 from keras_dcgan.data import preprocess
 from keras_dcgan.data import sources
 from keras_dcgan.data.types import DatasetInfo
+from keras_dcgan.errors import Option
+from keras_dcgan.errors import OptionError
 
 # "auto" caches the preprocessed images in memory up to this size.
 AUTO_CACHE_BYTES = 1 << 30
@@ -295,12 +297,15 @@ def _output_size(info: DatasetInfo, image_size, resize, crop):
         return image_size, "pad"
     smallest = info.min_side
     if resize is None and smallest is not None and image_size > smallest:
-        raise ValueError(
+        raise OptionError(
             f"image_size={image_size} would enlarge the images of "
             f"{info.name} (shortest side {smallest}) "
             f"{image_size / smallest:.2g}x, inventing detail. Pass "
-            "resize='bilinear' (or another method) to enlarge anyway, "
-            "resize='pad' to pad, or a smaller image_size."
+            "{resize} (or another method) to enlarge anyway, {pad} to pad, "
+            "or a smaller {image_size}.",
+            resize="bilinear",
+            pad=Option("resize", "pad"),
+            image_size=Option("image_size"),
         )
     return image_size, resize or "area"
 

@@ -8,20 +8,8 @@ at a time, which is many times faster than image by image.
 
 import tensorflow as tf
 
-# `tf.image.resize` methods; "area" averages the source pixels under each
-# output pixel, the right choice when shrinking (no aliasing).
-RESIZE_METHODS = (
-    "area",
-    "bilinear",
-    "bicubic",
-    "nearest",
-    "lanczos3",
-    "lanczos5",
-    "gaussian",
-    "mitchellcubic",
-)
-# `load(resize=...)` also accepts "pad": reach the size by padding.
-RESIZE_CHOICES = (*RESIZE_METHODS, "pad")
+from keras_dcgan.options import RESIZE_CHOICES  # noqa: F401
+from keras_dcgan.options import RESIZE_METHODS  # noqa: F401
 
 
 def to_channels(image: tf.Tensor, channels: int) -> tf.Tensor:

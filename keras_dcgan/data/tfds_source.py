@@ -4,19 +4,21 @@ import tensorflow as tf
 
 from keras_dcgan.data.types import DatasetInfo
 from keras_dcgan.data.types import Source
+from keras_dcgan.errors import OptionError
 
 
 def _not_prepared(name: str, builder) -> ValueError:
-    return ValueError(
+    catalog = name.split("/")[0]
+    return OptionError(
         f"The TFDS dataset {name!r} is not prepared in "
         f"{builder.data_dir!r}, and this library never downloads on its own. "
         "Prepare it on a machine with internet access: "
-        f"`tfds build {name} --data_dir=DIR` (or `tfds.load({name!r}, "
-        "data_dir=DIR)`), copy DIR here and pass data_dir=DIR "
-        "(--data_dir=DIR on the command line); or pass download=True on a "
-        "connected machine. Datasets with manual downloads (e.g. celeb_a, "
-        "lsun) are described at "
-        f"https://www.tensorflow.org/datasets/catalog/{name.split('/')[0]}."
+        f"`tfds build {name} --data_dir=DIR`, copy DIR here and pass "
+        "{data_dir}; or, on a connected machine, let Python's "
+        "`keras_dcgan.data.load(..., download=True)` fetch it. Datasets "
+        "with manual downloads (e.g. celeb_a, lsun) are described at "
+        f"https://www.tensorflow.org/datasets/catalog/{catalog}.",
+        data_dir="DIR",
     )
 
 

@@ -32,6 +32,8 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_dcgan.errors import Option
+from keras_dcgan.errors import OptionFileExistsError
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
 from keras_dcgan.models import conditioning
@@ -296,10 +298,13 @@ def export_saved_model(
         raise ValueError(f"`version` must be >= 1; received {version}.")
     final = os.path.join(model_dir, str(version))
     if os.path.lexists(final) and not overwrite:
-        raise FileExistsError(
+        raise OptionFileExistsError(
             f"Version {version} already exists at {final!r}; choose another "
-            "version, leave it unset for the next free one "
-            f"({next_version(model_dir)}), or pass overwrite=True."
+            "{version}, leave it unset for the next free one "
+            f"({next_version(model_dir)}), or pass "
+            "{overwrite}.",
+            version=Option("version"),
+            overwrite=True,
         )
     if os.path.lexists(final) and not os.path.isdir(final):
         raise FileExistsError(

@@ -3,29 +3,8 @@
 import keras
 import numpy as np
 
-CONDITIONINGS = ("projection", "channels")
-
-
-def check_num_classes(num_classes) -> None:
-    """Raises unless `num_classes` is None (unconditional) or an int >= 2.
-
-    Args:
-        num_classes: int or None. The number of classes.
-
-    Example:
-    >>> check_num_classes(10)
-    """
-    if num_classes is None:
-        return
-    if (
-        isinstance(num_classes, bool)
-        or not isinstance(num_classes, int)
-        or num_classes < 2
-    ):
-        raise ValueError(
-            "`num_classes` must be None (unconditional) or an int >= 2; "
-            f"received {num_classes!r}."
-        )
+from keras_dcgan.checks import check_num_classes
+from keras_dcgan.options import CONDITIONINGS  # noqa: F401
 
 
 def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:

@@ -8,6 +8,10 @@ from keras_dcgan import distribute
 from keras_dcgan import losses
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.models import conditioning
+
+# Registers the networks a saved DCGAN holds (presets imports them lazily).
+from keras_dcgan.models import discriminator as _discriminator  # noqa: F401
+from keras_dcgan.models import generator as _generator  # noqa: F401
 from keras_dcgan.models import presets
 from keras_dcgan.sampling import sample_labels
 from keras_dcgan.sampling import sample_latents

@@ -2,8 +2,8 @@
 
 import dataclasses
 
-from keras_dcgan.models.discriminator import Discriminator
-from keras_dcgan.models.generator import Generator
+from keras_dcgan import checks
+from keras_dcgan import options
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,12 +29,19 @@ class NetworkConfig:
             Defaults to `"transposed"`.
         downsampling: str. `"strided"`, `"max_pool"` or `"avg_pool"`.
             Defaults to `"strided"`.
-        generator_activation: str. Defaults to `"relu"`.
-        output_activation: str. Defaults to `"tanh"`.
-        discriminator_activation: str. Defaults to `"leaky_relu"`.
-        leaky_relu_slope: float. Defaults to 0.2.
-        generator_normalization: str. Defaults to `"batch"`.
-        discriminator_normalization: str. Defaults to `"batch"`.
+        generator_activation: str. The generator's hidden activation, one
+            of `keras_dcgan.options.ACTIVATIONS`. Defaults to `"relu"`.
+        output_activation: str. The generator's output activation; `"tanh"`
+            makes images in [-1, 1]. Defaults to `"tanh"`.
+        discriminator_activation: str. The discriminator's hidden
+            activation. Defaults to `"leaky_relu"`.
+        leaky_relu_slope: float. Negative slope of `"leaky_relu"`.
+            Defaults to 0.2.
+        generator_normalization: str. Normalization after each generator
+            convolution: `"batch"`, `"layer"`, `"spectral"` or `"none"`.
+            Defaults to `"batch"`.
+        discriminator_normalization: str. Normalization after each
+            discriminator convolution but the first. Defaults to `"batch"`.
         dropout: float. Discriminator dropout rate. Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics across replicas.
             Defaults to False.
@@ -69,7 +76,41 @@ class NetworkConfig:
     label_embedding_dim: int | None = None
     conditioning: str = "projection"
 
-    def build_generator(self) -> Generator:
+    def __post_init__(self):
+        # Checked here, without Keras, so a bad setting fails when the
+        # configuration is made, in the words of these fields; the
+        # networks' constructors check their own arguments again.
+        for name in (
+            "image_size",
+            "channels",
+            "latent_dim",
+            "generator_filters",
+            "discriminator_filters",
+            "kernel_size",
+        ):
+            checks.check_positive_int(name, getattr(self, name))
+        for name in ("base_size", "label_embedding_dim"):
+            if getattr(self, name) is not None:
+                checks.check_positive_int(name, getattr(self, name))
+        for name, allowed in (
+            ("upsampling", options.UPSAMPLING_MODES),
+            ("downsampling", options.DOWNSAMPLING_MODES),
+            ("generator_activation", options.ACTIVATIONS),
+            ("output_activation", options.ACTIVATIONS),
+            ("discriminator_activation", options.ACTIVATIONS),
+            ("generator_normalization", options.NORMALIZATIONS),
+            ("discriminator_normalization", options.NORMALIZATIONS),
+            ("conditioning", options.CONDITIONINGS),
+        ):
+            checks.check_choice(name, getattr(self, name), allowed)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(
+                f"`dropout` must be in [0, 1); received {self.dropout!r}."
+            )
+        checks.check_num_classes(self.num_classes)
+        checks.doubling_steps(self.image_size, self.base_size)
+
+    def build_generator(self) -> "Generator":  # noqa: F821
         """Builds the generator this configuration describes.
 
         Returns:
@@ -78,6 +119,8 @@ class NetworkConfig:
         Example:
         >>> generator = PRESETS["mnist"].build_generator()
         """
+        from keras_dcgan.models.generator import Generator  # Keras: on use
+
         return Generator(
             latent_dim=self.latent_dim,
             image_size=self.image_size,
@@ -96,7 +139,7 @@ class NetworkConfig:
             name="generator",
         )
 
-    def build_discriminator(self) -> Discriminator:
+    def build_discriminator(self) -> "Discriminator":  # noqa: F821
         """Builds the discriminator this configuration describes.
 
         Returns:
@@ -105,6 +148,8 @@ class NetworkConfig:
         Example:
         >>> discriminator = PRESETS["mnist"].build_discriminator()
         """
+        from keras_dcgan.models.discriminator import Discriminator
+
         return Discriminator(
             image_size=self.image_size,
             channels=self.channels,

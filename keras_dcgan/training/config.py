@@ -2,9 +2,12 @@
 
 import dataclasses
 import json
+import textwrap
 
-from keras_dcgan import losses
+from keras_dcgan import options
 from keras_dcgan.checks import check_positive_int
+from keras_dcgan.errors import Option
+from keras_dcgan.errors import OptionError
 from keras_dcgan.models import presets
 
 
@@ -66,6 +69,27 @@ class TrainConfig:
         num_samples: int. Images in each sample grid. Defaults to 64.
         tensorboard: bool. Write TensorBoard logs to `WORKDIR/tensorboard`.
             Defaults to True.
+        split: str or None. The dataset split to train on (TFDS, e.g.
+            `"train[:10%]"`). Defaults to None: the split named in
+            `dataset`, else `"train"`.
+        resize: str or None. How images reach `image_size`: a
+            `tf.image.resize` method (`"area"`, `"bilinear"`, `"bicubic"`,
+            `"nearest"`, ...) or `"pad"`. Defaults to None: `"area"`, which
+            only shrinks; enlarging needs a method named here.
+        crop: bool. Center-crop non-square images to a square first; False
+            stretches them. Defaults to True.
+        flip: bool. Mirror each image left-right with probability 1/2 every
+            epoch. Defaults to False.
+        value_range: tuple of two floats or None. Pixel values of black and
+            white in array files. Defaults to None: (0, 255) for integer
+            data, (0, 1) for floating data.
+        image_key: str or None. The image feature (TFDS) or array (.npz).
+            Defaults to None: found automatically.
+        label_key: str or None. The label feature or array, for
+            class-conditional training. Defaults to None: found
+            automatically.
+        skip_corrupt: bool. Leave out image files that do not decode
+            (counted in a warning) instead of failing. Defaults to False.
 
     Example:
     >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
@@ -99,6 +123,14 @@ class TrainConfig:
     sample_every_steps: int | None = None
     num_samples: int = 64
     tensorboard: bool = True
+    split: str | None = None
+    resize: str | None = None
+    crop: bool = True
+    flip: bool = False
+    value_range: tuple[float, float] | None = None
+    image_key: str | None = None
+    label_key: str | None = None
+    skip_corrupt: bool = False
 
     def __post_init__(self):
         for name in (
@@ -125,12 +157,16 @@ class TrainConfig:
                     f"`{name}` must be in [0, 1); received "
                     f"{getattr(self, name)!r}."
                 )
-        losses.check_loss(self.loss, self.label_smoothing)
+        options.check_loss(self.loss, self.label_smoothing)
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(
                 "`ema_decay` must be in (0, 1) or None; received "
                 f"{self.ema_decay!r}."
             )
+        if self.value_range is not None:
+            low, high = _check_value_range(self.value_range)
+            # JSON stores a list: keep the declared tuple type.
+            object.__setattr__(self, "value_range", (low, high))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"`seed` must be an int; received {self.seed!r}.")
         if not isinstance(self.network, presets.NetworkConfig):
@@ -193,6 +229,28 @@ class TrainConfig:
         _check_fields(presets.NetworkConfig, network, "network option")
         return cls(network=presets.NetworkConfig(**network), **values)
 
+    def summary(self) -> str:
+        """The settings that differ from `TrainConfig()`, as `name=value`.
+
+        Returns:
+            Comma-separated `name=value` pairs (network fields unprefixed),
+            wrapped at 76 characters; `"the defaults"` when none differ.
+
+        Example:
+        >>> TrainConfig().replace(epochs=3, network={"latent_dim": 8}).summary()
+        'latent_dim=8, epochs=3'
+        """
+        mine, default = (
+            _flatten(self.to_dict()),
+            _flatten(TrainConfig().to_dict()),
+        )
+        pairs = [
+            f"{name.removeprefix('network.')}={value!r}"
+            for name, value in mine.items()
+            if value != default[name]
+        ]
+        return textwrap.fill(", ".join(pairs) or "the defaults", width=76)
+
     def incompatible_changes(self, other: "TrainConfig") -> list[str]:
         """The differences that stop `other` from resuming this run.
 
@@ -229,6 +287,22 @@ RESUMABLE_FIELDS = frozenset(
         "tensorboard",
     }
 )
+
+
+def _check_value_range(value_range) -> tuple[float, float]:
+    try:
+        low, high = (float(value) for value in value_range)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "`value_range` must be two numbers (black, white) or None; "
+            f"received {value_range!r}."
+        ) from error
+    if not low < high:
+        raise ValueError(
+            f"`value_range` must be (black, white) with black < white; "
+            f"received {value_range!r}."
+        )
+    return low, high
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:
@@ -292,6 +366,12 @@ def get_train_config(
 ) -> TrainConfig:
     """A preset (or the default) with some fields changed.
 
+    Without a preset but with a `dataset`, the networks are sized from the
+    data: `image_size` is the images' native size (at most the paper's 64),
+    rounded down to a size the networks reach in at least two doublings (a
+    multiple of 4, at least 16), and `channels` their native channels (1 for
+    grayscale, else 3), unless `network` sets them. The choice is printed.
+
     Args:
         preset: str or None. A key of `TRAIN_PRESETS`, or None for the
             default `TrainConfig()`. Defaults to None.
@@ -302,9 +382,17 @@ def get_train_config(
     Returns:
         A `TrainConfig`.
 
+    Raises:
+        ValueError: An unknown preset or field, a bad value, or (sizing from
+            the data) images smaller than 16 pixels.
+
     Example:
     >>> get_train_config("cifar10", loss="hinge").loss
     'hinge'
+    >>> config = get_train_config(dataset="mnist-sample")  # doctest: +ELLIPSIS
+    Sized the networks from 'mnist-sample': image_size=28, channels=1 ...
+    >>> config.network.image_size, config.network.channels
+    (28, 1)
     """
     if preset is None:
         base = TrainConfig()
@@ -315,4 +403,86 @@ def get_train_config(
             f"Unknown preset {preset!r}; expected one of "
             f"{sorted(TRAIN_PRESETS)}."
         )
-    return base.replace(network=network, **overrides)
+    config = base.replace(network=network, **overrides)
+    network = network or {}
+    if (
+        preset is None
+        and "dataset" in overrides
+        and not ("image_size" in network and "channels" in network)
+    ):
+        sized = size_from_data(config)
+        sized = {k: v for k, v in sized.items() if k not in network}
+        config = config.replace(network=sized)
+        print(
+            f"Sized the networks from {config.dataset!r}: "
+            + ", ".join(f"{name}={value}" for name, value in sized.items())
+            + f" (native {_shape_text(_native_shape(config))}).",
+            flush=True,
+        )
+    return config
+
+
+# The largest image_size chosen from the data, the paper's.
+MAX_DATA_IMAGE_SIZE = 64
+
+
+def _native_shape(config: TrainConfig) -> tuple:
+    from keras_dcgan import data  # TensorFlow: only when sizing from data
+
+    info = data.describe(
+        config.dataset,
+        split=config.split,
+        data_dir=config.data_dir,
+        image_key=config.image_key,
+        label_key=config.label_key,
+        value_range=config.value_range,
+        skip_corrupt=config.skip_corrupt,
+    )
+    height, width, channels = info.image_shape
+    side = info.min_side
+    if side is None and height and width:
+        side = min(height, width)
+    return height, width, channels, side
+
+
+def _shape_text(shape: tuple) -> str:
+    height, width, channels, side = shape
+    if height and width:
+        return f"{height}x{width}x{channels or '?'}"
+    return f"shortest side {side}, {channels or '?'} channels"
+
+
+def size_from_data(config: TrainConfig) -> dict:
+    """The `image_size` and `channels` that fit `config.dataset` natively.
+
+    Args:
+        config: TrainConfig. Names the dataset and how to read it.
+
+    Returns:
+        A dict with `image_size` (the native size, at most 64, rounded down
+        to a multiple of 4) and `channels` (1 for grayscale data, else 3).
+
+    Raises:
+        ValueError: The images are smaller than 16 pixels, or their size
+            cannot be told.
+    """
+    *_, channels, side = _native_shape(config)
+    if side is None:
+        raise OptionError(
+            f"Cannot tell the image size of {config.dataset!r}; pass "
+            "{image_size}.",
+            image_size=Option("image_size"),
+        )
+    image_size = min(side, MAX_DATA_IMAGE_SIZE) // 4 * 4
+    if image_size < 16:
+        raise OptionError(
+            f"The images of {config.dataset!r} are {side} pixels, smaller "
+            "than the 16 the smallest DCGAN makes; pass {image_size} "
+            "(e.g. 16) with {resize} to enlarge them.",
+            image_size=Option("image_size"),
+            resize="bilinear",
+        )
+    return {
+        "image_size": image_size,
+        "channels": 1 if channels in (1, 2) else 3,
+    }

@@ -26,6 +26,8 @@ import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import data
+from keras_dcgan.errors import Option
+from keras_dcgan.errors import OptionError
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
@@ -44,7 +46,15 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
         pairs when the network is class-conditional, and its length.
     """
     # `describe` first: an image folder's scan is then reused by `load`.
-    info = data.describe(config.dataset, data_dir=config.data_dir)
+    info = data.describe(
+        config.dataset,
+        split=config.split,
+        data_dir=config.data_dir,
+        image_key=config.image_key,
+        label_key=config.label_key,
+        value_range=config.value_range,
+        skip_corrupt=config.skip_corrupt,
+    )
     num_examples = info.num_examples
     num_classes = config.network.num_classes
     if num_classes is not None and info.num_classes != num_classes:
@@ -52,8 +62,7 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
             f"The network is conditional on {num_classes} classes but "
             f"{config.dataset!r} has "
             f"{info.num_classes if info.has_labels else 'no'} classes; set "
-            "num_classes to the dataset's (`keras-dcgan train "
-            "--conditional` reads it from the data)."
+            "num_classes to the dataset's."
         )
     batches = data.load(
         config.dataset,
@@ -61,8 +70,17 @@ def load_examples(config: TrainConfig) -> tuple[tf.data.Dataset, int]:
         channels=config.network.channels,
         batch_size=config.batch_size,
         shuffle=False,
+        seed=config.seed,
         data_dir=config.data_dir,
         with_labels=num_classes is not None,
+        split=config.split,
+        resize=config.resize,
+        crop=config.crop,
+        flip=config.flip,
+        value_range=config.value_range,
+        image_key=config.image_key,
+        label_key=config.label_key,
+        skip_corrupt=config.skip_corrupt,
     )
     examples = batches.unbatch()
     if num_examples is None:
@@ -165,6 +183,23 @@ def build_gan(config: TrainConfig) -> DCGAN:
     return gan
 
 
+def check_networks(config: TrainConfig) -> None:
+    """Raises the error a build of `config`'s networks would raise.
+
+    `TrainConfig` checks its own fields; the architecture (a reachable
+    `image_size`, positive sizes, a dropout rate in [0, 1), ...) is checked
+    by the networks' constructors, so this builds both and drops them.
+
+    Args:
+        config: TrainConfig. The configuration to check.
+
+    Raises:
+        ValueError: An architecture the networks cannot be built with.
+    """
+    config.network.build_generator()
+    config.network.build_discriminator()
+
+
 def prepare_workdir(
     workdir: str, config: TrainConfig, overwrite: bool = False
 ) -> str | None:
@@ -189,21 +224,23 @@ def prepare_workdir(
     if saved is not None:
         changes = TrainConfig.from_dict(saved).incompatible_changes(config)
         if changes:
-            raise ValueError(
+            raise OptionError(
                 f"Workdir {workdir!r} holds a run with another configuration; "
                 "it would not be resumed but replaced:\n  "
                 + "\n  ".join(changes)
-                + "\nUse another --workdir, ask for the saved configuration, "
-                "or pass --overwrite to delete that run and start again."
+                + "\nUse another {workdir}, ask for the saved configuration, "
+                "or pass {overwrite} to delete that run and start again.",
+                workdir=Option("workdir"),
+                overwrite=True,
             )
     workdir_lib.remove_partial_files(workdir)
     resume_from = workdir_lib.latest_checkpoint(workdir)
     if saved is None and resume_from is not None:
-        raise ValueError(
+        raise OptionError(
             f"Workdir {workdir!r} has checkpoints but no "
             f"{workdir_lib.CONFIG_FILE}; cannot tell which configuration "
-            "they belong to. Pass "
-            "--overwrite to delete them and start again."
+            "they belong to. Pass {overwrite} to delete them and start again.",
+            overwrite=True,
         )
     workdir_lib.write_config(workdir, config.to_dict())
     return resume_from
@@ -260,7 +297,8 @@ def train(
     # The data order depends on TensorFlow's global seed too: set it on
     # resumed runs as well, so they rebuild the same epoch orders.
     keras.utils.set_random_seed(config.seed)
-    # Bad data settings fail before the workdir is touched.
+    # Bad settings fail before the workdir is touched.
+    check_networks(config)
     if dataset is None:
         examples, num_examples = load_examples(config)
     else:
@@ -298,8 +336,12 @@ def train(
         steps_per_epoch = config.steps_per_epoch
 
     resume_from = prepare_workdir(workdir, config, overwrite)
-    _print(verbose, f"Configuration ({workdir}/{workdir_lib.CONFIG_FILE}):")
-    _print(verbose, config.to_json())
+    _print(
+        verbose,
+        f"Configuration (all of it in {workdir}/{workdir_lib.CONFIG_FILE}), "
+        "changed from the defaults:",
+    )
+    _print(verbose, config.summary())
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         if resume_from is None:
@@ -311,10 +353,11 @@ def train(
             step = state["step"]
             saved_steps = state.get("steps_per_epoch", steps_per_epoch)
             if saved_steps != steps_per_epoch:
-                raise ValueError(
+                raise OptionError(
                     f"The run in {workdir!r} had {saved_steps} steps per "
                     f"epoch but the data now gives {steps_per_epoch}; the "
-                    "dataset changed. Pass --overwrite to start again."
+                    "dataset changed. Pass {overwrite} to start again.",
+                    overwrite=True,
                 )
     epoch, batch = divmod(step, steps_per_epoch)
     total_steps = config.epochs * steps_per_epoch
@@ -328,7 +371,7 @@ def train(
         _print(
             verbose,
             f"Already trained {step} steps, at least the {config.epochs} "
-            "epochs asked for; pass a larger --epochs to train more.",
+            "epochs asked for; ask for more epochs to train more.",
         )
         return gan
 

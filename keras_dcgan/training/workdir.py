@@ -312,8 +312,9 @@ def load_gan(workdir_or_file: str):
         raise FileNotFoundError(
             f"{workdir_or_file!r} is neither a workdir nor a .keras file."
         )
-    # Registers the package's serializable classes before deserializing.
-    import keras_dcgan  # noqa: F401
+    # Registers the package's serializable classes before deserializing
+    # (`import keras_dcgan` alone imports nothing: the package is lazy).
+    import keras_dcgan.models.dcgan  # noqa: F401
 
     gan = keras.models.load_model(path)
     state_path = path[: -len(".keras")] + ".json"

@@ -72,8 +72,12 @@ def test_sample_grid_pngs_and_gif(gan, tmp_path):
     )
     with Image.open(tmp_path / "samples" / names[-1]) as image:
         last = np.asarray(image)
-    np.testing.assert_array_equal(last, expected[..., 0])
-    assert last.shape == (2 * 18 + 2, 2 * 18 + 2)
+    # Enlarged nearest-neighbour (upscale="auto": 16x, up to 640 pixels).
+    assert last.shape == (16 * (2 * 18 + 2), 16 * (2 * 18 + 2))
+    np.testing.assert_array_equal(last[::16, ::16], expected[..., 0])
+    np.testing.assert_array_equal(
+        last, expected[..., 0].repeat(16, 0).repeat(16, 1)
+    )
     with Image.open(tmp_path / "training.gif") as gif:
         assert gif.n_frames == 2
         gif.seek(1)

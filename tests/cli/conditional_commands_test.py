@@ -40,7 +40,7 @@ def run_dir(tmp_path_factory, cli):
         "--steps_per_epoch=2",
         "--num_samples=20",
         "--notensorboard",
-        "--verbose=0",
+        "--progress=none",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return run
@@ -56,7 +56,8 @@ def test_train_conditional_reads_the_classes_from_the_data(run_dir):
     # The training grid: 20 samples // 10 classes, one class per row.
     (grid,) = os.listdir(os.path.join(run_dir, "samples"))
     shape = np.asarray(Image.open(os.path.join(run_dir, "samples", grid))).shape
-    assert shape[:2] == (10 * 18 + 2, 2 * 18 + 2)
+    # Enlarged 3x for viewing (upscale="auto": up to 640 pixels).
+    assert shape[:2] == (3 * (10 * 18 + 2), 3 * (2 * 18 + 2))
 
 
 def test_sample_label_is_generate_for_that_class(run_dir, tmp_path, cli):
@@ -89,7 +90,7 @@ def test_sample_png_is_a_class_grid(run_dir, tmp_path, cli):
     expected = str(tmp_path / "expected.png")
     sampling.write_class_grid(gan, expected, per_class=3, seed=2)
     np.testing.assert_array_equal(grid, np.asarray(Image.open(expected)))
-    assert grid.shape[:2] == (10 * 18 + 2, 3 * 18 + 2)
+    assert grid.shape[:2] == (3 * (10 * 18 + 2), 3 * (3 * 18 + 2))
 
 
 @pytest.mark.slow
@@ -113,7 +114,7 @@ def test_sample_refuses_a_label_out_of_range(
 def test_class_grid_rows_are_the_classes(tmp_path, tiny_gan):
     gan = tiny_gan(num_classes=3)
     grid_path = str(tmp_path / "grid.png")
-    sampling.write_class_grid(gan, grid_path, per_class=2, seed=0)
+    sampling.write_class_grid(gan, grid_path, per_class=2, seed=0, upscale=1)
     grid = np.asarray(Image.open(grid_path))
     images = gan.generate(6, labels=[0, 0, 1, 1, 2, 2], seed=0)
     # A grayscale PNG reads back without its channel axis.

@@ -65,7 +65,7 @@ def test_train_writes_the_workdir_and_continues_to_more_epochs(
     assert len(_rows(os.path.join(run, "metrics.csv"))) == 4
     assert os.listdir(os.path.join(run, "tensorboard"))
     printed = capsys.readouterr().out
-    assert '"latent_dim": 8' in printed
+    assert "latent_dim=8" in printed  # the settings changed from defaults
     assert "Resumed" not in printed
 
     gan = train(config.replace(epochs=2), run, dataset=_dataset(), verbose=2)

@@ -1,0 +1,73 @@
+"""The values each named option accepts, with no TensorFlow import.
+
+The networks, losses, data pipeline and distribution helpers validate
+against these tuples, and the command line builds its flags from them
+before (and without) loading TensorFlow.
+"""
+
+# Hidden-layer and output activations (`keras_dcgan.models.blocks`).
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
+# Normalization after each convolution (`keras_dcgan.models.blocks`).
+NORMALIZATIONS = ("batch", "layer", "spectral", "none")
+# How the generator doubles its feature maps (`keras_dcgan.models.blocks`).
+UPSAMPLING_MODES = ("transposed", "nearest", "bilinear")
+# How the discriminator halves them (`keras_dcgan.models.blocks`).
+DOWNSAMPLING_MODES = ("strided", "max_pool", "avg_pool")
+# Convolution padding (`keras_dcgan.models.blocks`).
+PADDINGS = ("same", "valid")
+# GAN losses (`keras_dcgan.losses`).
+LOSSES = ("non_saturating", "minimax", "least_squares", "hinge", "wasserstein")
+# The losses whose real labels can be smoothed.
+CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")
+# How a class-conditional discriminator uses labels.
+CONDITIONINGS = ("projection", "channels")
+# Distribution strategies by name (`keras_dcgan.distribute`).
+STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
+# Cross-device communication of the multi-worker strategy.
+COMMUNICATIONS = ("auto", "ring", "nccl")
+# `tf.image.resize` methods; "area" averages the source pixels under each
+# output pixel, the right choice when shrinking (no aliasing).
+RESIZE_METHODS = (
+    "area",
+    "bilinear",
+    "bicubic",
+    "nearest",
+    "lanczos3",
+    "lanczos5",
+    "gaussian",
+    "mitchellcubic",
+)
+# `keras_dcgan.data.load(resize=...)` also accepts "pad": reach the size by
+# padding.
+RESIZE_CHOICES = (*RESIZE_METHODS, "pad")
+
+
+def check_loss(loss: str, label_smoothing: float = 0.0) -> None:
+    """Validates a loss name and its label smoothing.
+
+    Args:
+        loss: str. One of `LOSSES`.
+        label_smoothing: float. One-sided label smoothing in [0, 1).
+
+    Raises:
+        ValueError: An unknown loss, a smoothing outside [0, 1), or a
+            smoothing with a loss that has no labels to smooth.
+
+    Example:
+    >>> check_loss("hinge")
+    """
+    if loss not in LOSSES:
+        raise ValueError(
+            f"Unknown loss {loss!r}; expected one of {list(LOSSES)}."
+        )
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(
+            "`label_smoothing` must be in [0, 1); received "
+            f"{label_smoothing!r}."
+        )
+    if label_smoothing and loss not in CROSS_ENTROPY_LOSSES:
+        raise ValueError(
+            f"label_smoothing={label_smoothing} applies to cross-entropy "
+            f"losses {list(CROSS_ENTROPY_LOSSES)}; loss {loss!r} has no "
+            "labels to smooth. Set label_smoothing=0."
+        )

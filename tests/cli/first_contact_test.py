@@ -1,0 +1,271 @@
+"""First contact with the command line: quick, quiet, and speaking flags.
+
+Each subcommand defines absl flags at import, so commands run in
+subprocesses; those that must answer before TensorFlow loads also report
+whether it was imported.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from keras_dcgan.cli import main
+from keras_dcgan.errors import Option
+from keras_dcgan.errors import OptionError
+from keras_dcgan.training import get_train_config
+from keras_dcgan.training.trainer import prepare_workdir
+
+SUBCOMMANDS = list(main.SUBCOMMANDS)
+
+# Runs the CLI in-process, then says whether TensorFlow or Keras loaded.
+_RUN_AND_REPORT = """
+import sys
+from keras_dcgan.cli import main
+try:
+    main.run(["keras-dcgan", *sys.argv[1:]])
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+loaded = sorted({"tensorflow", "keras"} & set(sys.modules))
+print("LOADED=" + ",".join(loaded), file=sys.stderr)
+sys.exit(code)
+"""
+
+# A TensorFlow C++ log line ("I0000 00:00:...", "E0000 ...") or its banner.
+TF_LOG_LINE = re.compile(
+    r"^[IWEF]\d{4} |absl::InitializeLog|oneDNN custom operations|cuInit",
+    re.M,
+)
+
+
+def _cli(*args, cwd=None):
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_REPORT, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+    stderr, _, loaded = result.stderr.rpartition("LOADED=")
+    result.stderr = stderr
+    result.loaded = loaded.strip()
+    return result
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], *[[n, "--help"] for n in SUBCOMMANDS]]
+)
+def test_help_answers_without_tensorflow(args):
+    result = _cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.loaded == "", f"{args} imported {result.loaded}"
+    assert "usage: keras-dcgan" in result.stdout
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_flag_has_a_description(name):
+    text = _cli(name, "--help").stdout
+    flags = re.findall(
+        r"^  --(?:\[no\])?(\w+): ?(?:<[^>]*>: ?)?(.*)$", text, flags=re.M
+    )
+    assert len(flags) >= 5, text
+    undocumented = [flag for flag, words in flags if not words.strip()]
+    assert not undocumented, undocumented
+    assert "--[no]verbose" in text  # the common flag is listed too
+
+
+def test_help_examples_keep_their_line_breaks():
+    text = _cli("train", "--help").stdout
+    example = (
+        "    keras-dcgan train --preset=mnist --dataset=mnist-sample "
+        "--conditional \\\n        --workdir=runs/cmnist\n"
+    )
+    assert example in text
+    # A swallowed line break leaves a run of spaces before a flag.
+    assert not re.search(r"\S {3,}--\w", text.split("\n\n\n")[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["train", "--workdir=W", "--epochs=zero"],
+            "flag --epochs=zero: invalid literal for int()",
+        ),
+        (
+            ["train", "--workdir=W", "--loss=l1"],
+            "flag --loss=l1: value should be one of <non_saturating",
+        ),
+        (
+            ["train", "--workdir=W", "--dataset=mnist-sample", "--beta_1=2"],
+            "--beta_1 must be in [0, 1); received 2.0.",
+        ),
+        (
+            ["train", "--workdir=W"],
+            "A new run needs --dataset (for example --dataset=mnist-sample",
+        ),
+        (
+            [
+                "train",
+                "--workdir=W",
+                "--dataset=mnist-sample",
+                "--image_size=7",
+            ],
+            "--image_size=7 cannot be reached by doubling --base_size=7",
+        ),
+        (
+            [
+                "train",
+                "--workdir=W",
+                "--dataset=mnist-sample",
+                "--latent_dim=0",
+            ],
+            "--latent_dim must be a positive integer; received 0.",
+        ),
+        (
+            ["train", "--workdir=W", "--dataset=mnist-sample", "--dropout=1.5"],
+            "--dropout must be in [0, 1); received 1.5.",
+        ),
+        (["sample", "--out=x.png"], "error: --workdir is required."),
+        (
+            ["sample", "--workdir=missing", "--out=x.png"],
+            "--workdir=missing: no such workdir or .keras file.",
+        ),
+        (["sample", "--workdir=.", "--out=x.png", "extra"], "Unexpected"),
+        (
+            ["export", "--workdir=."],
+            "Nothing to export: pass --saved_model_dir, --tflite and/or",
+        ),
+        (
+            ["interpolate", "--workdir=.", "--out=w.gif", "--upscale=0"],
+            "expected auto or an integer >= 1, got '0'",
+        ),
+    ],
+)
+def test_rejected_arguments_fail_fast_in_flag_terms(tmp_path, args, message):
+    result = _cli(*args, cwd=tmp_path)
+    assert result.returncode in (1, 2), result.stderr
+    assert message in result.stderr, result.stderr
+    assert result.stderr.startswith(f"keras-dcgan {args[0]}: error: ")
+    assert "USAGE:" not in result.stderr
+    assert "FATAL" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.loaded == "", f"{args} imported {result.loaded}"
+    assert os.listdir(tmp_path) == []  # nothing written
+
+
+def test_verbose_flag_is_found_anywhere():
+    split = main._split_verbose
+    assert split(["train", "--workdir=w"]) == (False, ["train", "--workdir=w"])
+    assert split(["-v", "train", "--workdir=w"]) == (
+        True,
+        ["train", "--workdir=w"],
+    )
+    assert split(["train", "--verbose", "--epochs=2"]) == (
+        True,
+        ["train", "--epochs=2"],
+    )
+    assert split(["train", "-v", "--noverbose"]) == (False, ["train"])
+
+
+_IMPORT_TF = """
+import sys
+from keras_dcgan.cli import main
+if sys.argv[1] == "quiet":
+    main.quiet_tensorflow()
+import tensorflow as tf
+print(float(tf.reduce_sum(tf.ones([2]))))
+"""
+
+
+def test_tensorflow_logs_hidden_unless_verbose():
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = subprocess.run(
+        [sys.executable, "-c", _IMPORT_TF, "quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.strip() == "2.0"
+    assert not TF_LOG_LINE.search(quiet.stderr), quiet.stderr
+
+
+def test_speak_flags_rewrites_argument_names_only():
+    text = main.speak_flags(
+        "`dropout` must be in [0, 1); image_size=7 is odd; the loss is "
+        "fine; keep --seed=1 and a==b.",
+        ["dropout", "image_size", "loss", "seed", "a"],
+    )
+    assert text == (
+        "--dropout must be in [0, 1); --image_size=7 is odd; the loss is "
+        "fine; keep --seed=1 and a==b."
+    )
+
+
+def test_option_error_speaks_python_and_flags():
+    error = OptionError(
+        "Pass {resize}, {pad}, {skip} or a smaller {image_size}.",
+        resize="bilinear",
+        pad=Option("resize", "pad"),
+        skip=Option("skip_corrupt", True),
+        image_size=Option("image_size"),
+    )
+    assert isinstance(error, ValueError)
+    assert str(error) == (
+        "Pass resize='bilinear', resize='pad', skip_corrupt=True or a "
+        "smaller image_size."
+    )
+    assert error.for_flags() == (
+        "Pass --resize=bilinear, --resize=pad, --skip_corrupt or a smaller "
+        "--image_size."
+    )
+    assert "--no_skip" in OptionError("{x}", x=Option("skip", False)).for_flags(
+        lambda name: "_" + name
+    )
+
+
+_CONFIG_FROM_FLAGS = """
+import sys
+from absl import flags
+from keras_dcgan.cli import train
+flags.FLAGS(["keras-dcgan train", *sys.argv[1:]])
+train.check_flags()
+config = train.config_from_flags()
+print(config.to_json())
+print("TF" if "tensorflow" in sys.modules else "no TF")
+"""
+
+
+def test_workdir_alone_continues_the_saved_run(tmp_path):
+    saved = get_train_config(
+        "mnist", dataset="mnist-sample", network={"latent_dim": 8}, epochs=2
+    )
+    prepare_workdir(str(tmp_path), saved)
+    for extra, epochs in (([], 2), (["--epochs=5"], 5)):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _CONFIG_FROM_FLAGS,
+                f"--workdir={tmp_path}",
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"Continuing the run in {tmp_path}" in result.stdout
+        text, _, loaded = result.stdout.strip().rpartition("\n")
+        config = json.loads(text[text.index("{") :])
+        assert config["dataset"] == "mnist-sample"
+        assert config["network"]["latent_dim"] == 8
+        assert config["epochs"] == epochs
+        assert loaded == "no TF"
