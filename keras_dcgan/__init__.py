@@ -2,7 +2,9 @@
 
 The package imports lazily (PEP 562): `import keras_dcgan` is quick and loads
 no TensorFlow; the first use of a name below (`keras_dcgan.DCGAN`,
-`keras_dcgan.export`, `keras_dcgan.metrics`, ...) imports what it needs.
+`keras_dcgan.export`, `keras_dcgan.metrics`, ...) imports what it needs. The
+networks register with `keras.saving` as soon as Keras is imported, so
+`keras.saving.load_model` reads saved `DCGAN`s after `import keras_dcgan`.
 
 Layers, imports pointing down only (see docs/architecture.md):
 
@@ -13,9 +15,11 @@ Layers, imports pointing down only (see docs/architecture.md):
   `callbacks`, `images`, `distribute`, `checks`.
 """
 
-import importlib
+import typing
 
-# Public names of the package and the module that defines each.
+from keras_dcgan import _lazy
+
+# Public names and the module that defines each, imported on first use.
 _NAMES = {
     "DCGAN": "keras_dcgan.models.dcgan",
     "Discriminator": "keras_dcgan.models.discriminator",
@@ -23,7 +27,19 @@ _NAMES = {
     "NetworkConfig": "keras_dcgan.models.presets",
     "PRESETS": "keras_dcgan.models.presets",
 }
-_SUBMODULES = (
+if typing.TYPE_CHECKING:  # for static readers (type checkers, API docs)
+    from keras_dcgan.models.dcgan import DCGAN
+    from keras_dcgan.models.discriminator import Discriminator
+    from keras_dcgan.models.generator import Generator
+    from keras_dcgan.models.presets import PRESETS
+    from keras_dcgan.models.presets import NetworkConfig
+
+__all__ = [
+    "DCGAN",
+    "PRESETS",
+    "Discriminator",
+    "Generator",
+    "NetworkConfig",
     "callbacks",
     "checks",
     "cli",
@@ -36,22 +52,15 @@ _SUBMODULES = (
     "models",
     "sampling",
     "training",
-)
-
-__all__ = sorted([*_NAMES, *_SUBMODULES])
+]
 __version__ = "0.1.0"
 
+__getattr__, __dir__ = _lazy.attach(__name__, _NAMES)
 
-def __getattr__(name):
-    if name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f"keras_dcgan.{name}")
-    else:
-        raise AttributeError(f"module 'keras_dcgan' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+# The modules that register `keras.saving` serializable classes.
+_lazy.import_with_keras(
+    (
+        "keras_dcgan.models.dcgan",
+        "keras_dcgan.metrics.extractors.domain_classifier",
+    )
+)

@@ -2,8 +2,9 @@
 their class-conditional parts, the `DCGAN` training model and named
 architecture presets."""
 
-import importlib
 import typing
+
+from keras_dcgan import _lazy
 
 # Public names and the module that defines each, imported on first use
 # (PEP 562) so that importing this package loads no TensorFlow.
@@ -30,22 +31,4 @@ __all__ = [
     "NetworkConfig",
 ]
 
-
-def __getattr__(name):
-    if name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
-    else:  # a submodule, as an eager package would have imported it
-        try:
-            value = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise
-            raise AttributeError(
-                f"module {__name__!r} has no attribute {name!r}"
-            ) from None
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted([*globals(), *_NAMES])
+__getattr__, __dir__ = _lazy.attach(__name__, _NAMES)

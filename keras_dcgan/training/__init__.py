@@ -1,7 +1,8 @@
 """Training runs: the experiment configuration and the `train` function."""
 
-import importlib
 import typing
+
+from keras_dcgan import _lazy
 
 # Public names and the module that defines each, imported on first use
 # (PEP 562) so that importing this package loads no TensorFlow.
@@ -37,22 +38,4 @@ __all__ = [
     "train",
 ]
 
-
-def __getattr__(name):
-    if name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
-    else:  # a submodule, as an eager package would have imported it
-        try:
-            value = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise
-            raise AttributeError(
-                f"module {__name__!r} has no attribute {name!r}"
-            ) from None
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted([*globals(), *_NAMES])
+__getattr__, __dir__ = _lazy.attach(__name__, _NAMES)
