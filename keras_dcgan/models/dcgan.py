@@ -1,5 +1,7 @@
 """The DCGAN training model: composes a generator and a discriminator."""
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -20,6 +22,24 @@ def paper_adam() -> keras.optimizers.Adam:
         A new `keras.optimizers.Adam`.
     """
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def _after_data(train_step):
+    """Makes every state change of `train_step` wait for its batch.
+
+    Keras runs a step on a dataset of unknown length until the iterator
+    reports its end, inside the step's graph. Noise draws, batch-norm updates
+    and step counters that do not consume the batch would otherwise run on
+    that last, non-existent batch; under this control dependency nothing of
+    the step runs unless a real batch arrived.
+    """
+
+    @functools.wraps(train_step)
+    def wrapped(self, data):
+        with tf.control_dependencies(tf.nest.flatten(data)):
+            return train_step(self, data)
+
+    return wrapped
 
 
 def _loss_scaled(optimizer):
@@ -585,6 +605,7 @@ class DCGAN(keras.Model):
         labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
         return images, labels
 
+    @_after_data
     def train_step(self, data):
         real_images, real_labels = self._unpack(data)
         position = self._batch_position(tf.shape(real_images)[0])
