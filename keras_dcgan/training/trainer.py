@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import data
+from keras_dcgan import integrity
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
@@ -185,7 +186,7 @@ def prepare_workdir(
     """
     if overwrite:
         workdir_lib.remove_training_outputs(workdir)
-    saved = workdir_lib.read_config(workdir)
+    saved = _read_saved_config(workdir)
     if saved is not None:
         changes = TrainConfig.from_dict(saved).incompatible_changes(config)
         if changes:
@@ -197,7 +198,7 @@ def prepare_workdir(
                 "or pass --overwrite to delete that run and start again."
             )
     workdir_lib.remove_partial_files(workdir)
-    resume_from = workdir_lib.latest_checkpoint(workdir)
+    resume_from = workdir_lib.newest_intact_checkpoint(workdir)
     if saved is None and resume_from is not None:
         raise ValueError(
             f"Workdir {workdir!r} has checkpoints but no "
@@ -207,6 +208,35 @@ def prepare_workdir(
         )
     workdir_lib.write_config(workdir, config.to_dict())
     return resume_from
+
+
+def _read_saved_config(workdir: str) -> dict | None:
+    """`config.json`; if damaged, the copy in the newest intact checkpoint.
+
+    The damaged file is moved aside (never deleted) with a warning naming it.
+    """
+    try:
+        return workdir_lib.read_config(workdir)
+    except integrity.DamagedFileError as error:
+        damaged = error
+    checkpoint = workdir_lib.newest_intact_checkpoint(workdir)
+    copy = None
+    if checkpoint is not None:
+        copy = workdir_lib.read_checkpoint_state(checkpoint).get("train_config")
+    if copy is None:
+        raise ValueError(
+            f"{damaged} No checkpoint of the run holds a copy of the "
+            "configuration. Repair or remove the file, or pass "
+            "overwrite=True to start the run again."
+        ) from None
+    moved = integrity.move_aside(damaged.path)
+    integrity.warn_damaged(
+        damaged.path,
+        damaged.reason,
+        moved,
+        f"using the copy of the configuration saved in {checkpoint!r}",
+    )
+    return copy
 
 
 def train(
@@ -404,6 +434,8 @@ def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
             state={
                 "steps_per_epoch": steps_per_epoch,
                 "batch_size": config.batch_size,
+                # A copy, should config.json be damaged.
+                "train_config": config.to_dict(),
             },
         ),
         *(extra_callbacks or []),
