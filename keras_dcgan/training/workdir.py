@@ -411,14 +411,16 @@ def load_gan(workdir_or_file: str):
         had_checkpoints = bool(list_checkpoints(workdir_or_file))
         path = newest_intact_checkpoint(workdir_or_file)
         if path is None:
-            found = (
-                f"only damaged ones (moved to {CHECKPOINT_DIR}/{DAMAGED_DIR}/)"
-                if had_checkpoints
-                else f"expected {CHECKPOINT_DIR}/step-NNNNNNNN.keras files "
-                "written by `keras-dcgan train`"
-            )
+            if had_checkpoints:
+                raise FileNotFoundError(
+                    f"No intact checkpoint in workdir {workdir_or_file!r}, "
+                    "only damaged ones (moved to "
+                    f"{CHECKPOINT_DIR}/{DAMAGED_DIR}/)."
+                )
             raise FileNotFoundError(
-                f"No intact checkpoint in workdir {workdir_or_file!r}: {found}."
+                f"No checkpoint in workdir {workdir_or_file!r}: expected "
+                f"{CHECKPOINT_DIR}/step-NNNNNNNN.keras files written by "
+                "`keras-dcgan train`."
             )
     elif not os.path.isfile(path):
         raise FileNotFoundError(
