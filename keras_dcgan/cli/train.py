@@ -14,6 +14,9 @@ DCGAN on the dataset's labels (`--num_classes` is read from the data). The
 library call is `keras_dcgan.training.train`.
 """
 
+import shlex
+import sys
+
 from absl import app
 from absl import flags
 
@@ -131,12 +134,33 @@ def main(argv):
     except NonFiniteLossError as error:
         print(f"keras-dcgan train: {error}", flush=True)
         return 1
-    except KeyboardInterrupt:
-        latest = latest_checkpoint(FLAGS.workdir)
-        print(
-            f"\nkeras-dcgan train: interrupted. Newest checkpoint: {latest}; "
-            "run the same command to resume from it.",
-            flush=True,
-        )
-        return 130
+    except KeyboardInterrupt as error:
+        print(_interrupted_message(error), flush=True)
+        return 143 if getattr(error, "signal_name", "") == "SIGTERM" else 130
     return 0
+
+
+def _interrupted_message(error: KeyboardInterrupt) -> str:
+    """Where the work is and the exact command that resumes it."""
+    # `--overwrite` would delete the run instead of resuming it.
+    args = [
+        arg
+        for arg in sys.argv[1:]
+        if arg.split("=")[0] not in ("--overwrite", "--nooverwrite")
+    ]
+    command = shlex.join(["keras-dcgan", *args])
+    saved = getattr(error, "checkpoint", None)
+    if saved is not None:
+        where = (
+            f"stopped by {error.signal_name} at step {error.step}; saved "
+            f"{saved}"
+        )
+    else:
+        saved = latest_checkpoint(FLAGS.workdir)
+        where = "interrupted; " + (
+            f"the newest checkpoint is {saved}"
+            if saved
+            else "no checkpoint was saved yet"
+        )
+    action = "Resume with" if saved else "Start again with"
+    return f"\nkeras-dcgan train: {where}.\n{action}:\n  {command}"

@@ -20,13 +20,19 @@ rewritten from the resumed step on.
 import contextlib
 import functools
 import os
+import shutil
+import signal
+import tempfile
 
 import keras
 import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import data
+from keras_dcgan import distribute
 from keras_dcgan import integrity
+from keras_dcgan import lockfile
+from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
@@ -198,14 +204,14 @@ def prepare_workdir(
                 "or pass --overwrite to delete that run and start again."
             )
     workdir_lib.remove_partial_files(workdir)
-    resume_from = workdir_lib.newest_intact_checkpoint(workdir)
-    if saved is None and resume_from is not None:
+    if saved is None and workdir_lib.list_checkpoints(workdir):
         raise ValueError(
             f"Workdir {workdir!r} has checkpoints but no "
             f"{workdir_lib.CONFIG_FILE}; cannot tell which configuration "
             "they belong to. Pass "
             "--overwrite to delete them and start again."
         )
+    resume_from = workdir_lib.newest_intact_checkpoint(workdir)
     workdir_lib.write_config(workdir, config.to_dict())
     return resume_from
 
@@ -285,6 +291,22 @@ def train(
     >>> config = get_train_config("mnist", dataset="mnist-sample", epochs=1)
     >>> gan = train(config, "runs/example")  # doctest: +SKIP
     """
+    with contextlib.ExitStack() as cleanup:
+        return _train(
+            config,
+            workdir,
+            overwrite,
+            dataset,
+            callbacks,
+            strategy,
+            verbose,
+            cleanup,
+        )
+
+
+def _train(
+    config, workdir, overwrite, dataset, callbacks, strategy, verbose, cleanup
+):
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     # The data order depends on TensorFlow's global seed too: set it on
@@ -327,8 +349,23 @@ def train(
             )
         steps_per_epoch = config.steps_per_epoch
 
-    resume_from = prepare_workdir(workdir, config, overwrite)
-    _print(verbose, f"Configuration ({workdir}/{workdir_lib.CONFIG_FILE}):")
+    # Only the chief writes the workdir; other workers write to their own
+    # temporary folder (as Keras' ModelCheckpoint does) and read the
+    # workdir without changing it, so they resume from the same checkpoint.
+    chief = distribute.is_chief(strategy or tf.distribute.get_strategy())
+    read_dir = workdir
+    if chief:
+        cleanup.enter_context(lockfile.DirectoryLock(workdir, "training"))
+        resume_from = prepare_workdir(workdir, config, overwrite)
+    else:
+        workdir = tempfile.mkdtemp(prefix="keras-dcgan-worker-")
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        resume_from = None
+        if not overwrite:
+            resume_from = workdir_lib.newest_intact_checkpoint(
+                read_dir, move_damaged=False
+            )
+    _print(verbose, f"Configuration ({read_dir}/{workdir_lib.CONFIG_FILE}):")
     _print(verbose, config.to_json())
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
@@ -363,6 +400,11 @@ def train(
         return gan
 
     callbacks = _callbacks(config, workdir, steps_per_epoch, callbacks, verbose)
+    stop = callbacks_lib.StopOnSignal()
+    if not distribute.is_multi_worker(strategy or tf.distribute.get_strategy()):
+        # A worker that stopped alone would leave the others waiting.
+        callbacks.insert(0, stop)
+        cleanup.enter_context(stop.installed())
     if batch:
         # Finish the interrupted epoch first: Keras epochs cannot start
         # in the middle, so this fit covers the rest of one epoch.
@@ -379,7 +421,7 @@ def train(
             shuffle=False,  # each epoch is already shuffled, by seed
         )
         epoch += 1
-    if epoch < config.epochs:
+    if epoch < config.epochs and stop.received is None:
         batches = epoch_batches(
             examples, config, steps_per_epoch, epoch, config.epochs
         )
@@ -392,8 +434,33 @@ def train(
             verbose=verbose,
             shuffle=False,  # each epoch is already shuffled, by seed
         )
+    if stop.received is not None:
+        saved = workdir_lib.latest_checkpoint(workdir)
+        raise TrainingInterrupted(stop.received, global_step(gan), saved)
     _print(verbose, f"Done: {workdir_lib.latest_checkpoint(workdir)}")
     return gan
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """`train` stopped on SIGINT or SIGTERM after saving the current step.
+
+    A `KeyboardInterrupt`, so code that handles Ctrl-C keeps working.
+
+    Attributes:
+        signal_name: str. `"SIGINT"` or `"SIGTERM"`.
+        step: int. The global step saved.
+        checkpoint: str or None. The checkpoint holding that step.
+    """
+
+    def __init__(self, signum: int, step: int, checkpoint: str | None):
+        self.signal_name = signal.Signals(signum).name
+        self.step = step
+        self.checkpoint = checkpoint
+        super().__init__(
+            f"Training stopped by {self.signal_name} at step {step}; saved "
+            f"{checkpoint}. Call `train` again with the same configuration "
+            "and workdir to resume from it."
+        )
 
 
 def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
