@@ -10,6 +10,7 @@ aside rather than crashing a run with an unrelated error or being deleted.
 import hashlib
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 
@@ -155,3 +156,45 @@ def warn_damaged(path: str, reason: str, moved_to: str | None, then: str):
         DamagedFileWarning,
         stacklevel=3,
     )
+
+
+def check_writable(path: str, name: str, is_dir: bool = True) -> None:
+    """Checks, before any work, that `path` can be written.
+
+    Creates and removes a probe file in `path` (or, when it does not exist
+    yet, in its nearest existing parent), so read-only file systems and
+    missing permissions are caught as well as a file in the way.
+
+    Args:
+        path: str. A directory to write into, or a file to write when
+            `is_dir` is False.
+        name: str. What the caller calls `path` (an argument or flag name),
+            for the message.
+        is_dir: bool. `path` is a directory. Defaults to True.
+
+    Raises:
+        PermissionError: `path` cannot be written, naming it and why.
+    """
+    directory = path if is_dir else os.path.dirname(path) or "."
+    probe_dir = directory
+    while not os.path.exists(probe_dir):
+        parent = os.path.dirname(os.path.abspath(probe_dir))
+        if parent == os.path.abspath(probe_dir):
+            break
+        probe_dir = parent
+    try:
+        if not os.path.isdir(probe_dir):
+            raise NotADirectoryError(f"{probe_dir!r} is a file")
+        fd, probe = tempfile.mkstemp(
+            prefix=".keras-dcgan-probe-", dir=probe_dir
+        )
+        os.close(fd)
+        os.remove(probe)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if isinstance(error, NotADirectoryError):
+            reason = str(error)
+        raise PermissionError(
+            f"{name}={path!r} cannot be written ({reason} at {probe_dir!r}); "
+            "choose a writable location."
+        ) from None

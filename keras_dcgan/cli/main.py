@@ -17,7 +17,12 @@ SUBCOMMANDS = {
 }
 
 # Errors that mean bad input rather than a bug: printed without traceback.
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError)
+USER_ERRORS = (
+    ValueError,
+    FileNotFoundError,
+    FileExistsError,
+    PermissionError,
+)
 
 
 def usage() -> str:

@@ -13,10 +13,13 @@ num_classes` images each) and other outputs get random classes. The library
 calls are `keras_dcgan.sampling.write_samples` and `write_class_grid`.
 """
 
+import os
+
 from absl import app
 from absl import flags
 
 from keras_dcgan import sampling
+from keras_dcgan.integrity import check_writable
 from keras_dcgan.training.workdir import load_gan
 
 flags.DEFINE_string(
@@ -44,6 +47,12 @@ def main(argv):
     """Writes the samples the flags ask for."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    # Before loading: an output that cannot be written fails at once.
+    check_writable(
+        FLAGS.out,
+        "--out",
+        is_dir=FLAGS.out.endswith(("/", os.sep)) or os.path.isdir(FLAGS.out),
+    )
     gan = load_gan(FLAGS.workdir)
     if FLAGS.label is not None and not gan.conditional:
         raise app.UsageError(

@@ -312,6 +312,8 @@ def _train(
     # The data order depends on TensorFlow's global seed too: set it on
     # resumed runs as well, so they rebuild the same epoch orders.
     keras.utils.set_random_seed(config.seed)
+    # A workdir that cannot be written fails before any work.
+    integrity.check_writable(workdir, "workdir")
     # Bad data settings fail before the workdir is touched.
     if dataset is None:
         examples, num_examples = load_examples(config)

@@ -272,8 +272,21 @@ def write_config(workdir: str, config: dict) -> str:
     return path
 
 
+# Inside the folders train writes, the names it writes: `--overwrite`
+# deletes these and leaves anything else (a user's own files) in place.
+_WRITTEN_NAMES = {
+    CHECKPOINT_DIR: re.compile(r"^(step-\d{8,}\.(keras|json)(\..*)?|damaged)$"),
+    SAMPLES_DIR: re.compile(r"^step-\d{8,}\.png(\.partial)?$"),
+    TENSORBOARD_DIR: re.compile(r"^events\.out\.tfevents\..*$"),
+}
+
+
 def remove_training_outputs(workdir: str) -> list[str]:
     """Deletes what `keras-dcgan train` wrote (`TRAINING_OUTPUTS`) only.
+
+    Inside `checkpoints/`, `samples/` and `tensorboard/` only the files
+    training writes are deleted (and the folder, once empty): other files
+    placed there are kept.
 
     Args:
         workdir: str. The run's work directory.
@@ -284,13 +297,27 @@ def remove_training_outputs(workdir: str) -> list[str]:
     removed = []
     for name in TRAINING_OUTPUTS:
         path = os.path.join(workdir, name)
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
-        else:
+        if name in _WRITTEN_NAMES and os.path.isdir(path):
+            for entry in sorted(os.listdir(path)):
+                if not _WRITTEN_NAMES[name].match(entry):
+                    continue
+                entry_path = os.path.join(path, entry)
+                if os.path.isdir(entry_path):
+                    shutil.rmtree(entry_path)
+                else:
+                    os.remove(entry_path)
+                removed.append(entry_path)
+            if not os.listdir(path):
+                os.rmdir(path)
             continue
-        removed.append(path)
+        for written in (path, path + ".partial", path + ".damaged"):
+            if os.path.isdir(written) and not os.path.islink(written):
+                shutil.rmtree(written)
+            elif os.path.lexists(written):
+                os.remove(written)
+            else:
+                continue
+            removed.append(written)
     return removed
 
 
