@@ -106,14 +106,14 @@ def test_only_damaged_checkpoints_is_a_clear_error(gan, tmp_path):
 def test_a_keras_file_that_is_not_a_dcgan_is_refused(tmp_path):
     path = str(tmp_path / "classifier.keras")
     keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(path)
-    with pytest.raises(ValueError, match="holds a Sequential .* not a "):
+    with pytest.raises(ValueError, match=r"holds a Sequential .* not a "):
         workdir.load_gan(path)
 
 
 def test_damaged_config_json_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text('{"preset": "mn')
     with pytest.raises(
-        integrity.DamagedFileError, match="config.json' is damaged: not valid"
+        integrity.DamagedFileError, match=r"config\.json' is damaged: not valid"
     ):
         workdir.read_config(str(tmp_path))
 
