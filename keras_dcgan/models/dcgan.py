@@ -1,6 +1,7 @@
 """The DCGAN training model: composes a generator and a discriminator."""
 
 import functools
+import warnings
 
 import keras
 import numpy as np
@@ -40,6 +41,68 @@ def _after_data(train_step):
             return train_step(self, data)
 
     return wrapped
+
+
+def check_pixel_range(x, name: str = "x") -> None:
+    """Checks that training images are floats in [-1, 1] (see `DCGAN.fit`).
+
+    Args:
+        x: array, tensor, `tf.data.Dataset` (its first element is checked)
+            or anything else (not checked). A tuple's first item holds the
+            images.
+        name: str. What the caller calls `x`, for messages. Defaults to
+            `"x"`.
+
+    Raises:
+        ValueError: Integer pixels or values outside [-1, 1].
+    """
+    if isinstance(x, tf.data.Dataset):
+        element = next(iter(x.take(1)), None)
+        if element is None:
+            return
+        images, where = element, f"the first batch of {name}"
+    elif isinstance(x, (np.ndarray, tf.Tensor)) or (
+        isinstance(x, (tuple, list)) and x and hasattr(x[0], "dtype")
+    ):
+        images, where = x, name
+    else:
+        return
+    if isinstance(images, dict):
+        return
+    if isinstance(images, (tuple, list)):
+        images = images[0]
+    dtype = np.dtype(getattr(images.dtype, "as_numpy_dtype", images.dtype))
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(
+            f"The images of {where} have dtype {dtype}; DCGAN trains on float "
+            "images in [-1, 1]. Rescale them (uint8: `images / 127.5 - 1`) "
+            "or load them with `keras_dcgan.data.load`."
+        )
+    values = np.asarray(images)
+    if values.size == 0:
+        return
+    low, high = float(np.min(values)), float(np.max(values))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"The images of {where} contain NaN or inf values.")
+    # float32 rounding of a rescale may overshoot by an ulp or so.
+    if low < -1.001 or high > 1.001:
+        hint = (
+            "0..255 values: use `images / 127.5 - 1`"
+            if high > 2
+            else "rescale them"
+        )
+        raise ValueError(
+            f"The pixel values of {where} span [{low:g}, {high:g}]; DCGAN "
+            f"trains on images in [-1, 1] ({hint}, or load them with "
+            "`keras_dcgan.data.load`)."
+        )
+    if low >= 0:
+        warnings.warn(
+            f"The pixel values of {where} span [{low:g}, {high:g}], none "
+            "below 0: images scaled to [0, 1] instead of [-1, 1]? If so, "
+            "use `images * 2 - 1`.",
+            stacklevel=3,
+        )
 
 
 def _loss_scaled(optimizer):
@@ -412,6 +475,33 @@ class DCGAN(keras.Model):
         )
 
     # --- Training -----------------------------------------------------------
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking the pixel range of the data.
+
+        The networks make and judge images in [-1, 1] (the generator ends in
+        tanh). The first batch (or the whole array) is checked: integer
+        pixels or values outside [-1, 1] raise `ValueError`; all values in
+        [0, 1] give a `UserWarning` (data scaled to [0, 1] rather than
+        [-1, 1] trains a generator that never makes dark pixels). Python
+        generators and `keras.utils.PyDataset`s are not checked.
+        `keras_dcgan.data.load` returns data in the right range.
+
+        Args:
+            x: Training images (or `(images, labels)`): a NumPy array or
+                tensor of float images, or a `tf.data.Dataset` of batches.
+            y: Labels for a conditional model given arrays. Defaults to None.
+            *args: Other `keras.Model.fit` arguments.
+            **kwargs: Other `keras.Model.fit` arguments.
+
+        Returns:
+            A `keras.callbacks.History`.
+
+        Raises:
+            ValueError: The images are not floats in [-1, 1].
+        """
+        check_pixel_range(x)
+        return super().fit(x, y, *args, **kwargs)
 
     def _batch_position(self, batch_size):
         """Where this replica's examples sit in the global batch.
