@@ -295,29 +295,31 @@ def export_saved_model(
                 "there (BASE/NAME/VERSION)."
             )
     model_dir = os.path.join(base_dir, model_name)
-    if version is None:
-        version = next_version(model_dir)
-    elif isinstance(version, bool) or not isinstance(version, int):
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int)
+    ):
         raise TypeError(
             f"`version` must be an int >= 1 or None; received {version!r}."
         )
-    elif version < 1:
+    if version is not None and version < 1:
         raise ValueError(f"`version` must be >= 1; received {version}.")
-    final = os.path.join(model_dir, str(version))
-    if os.path.lexists(final) and not overwrite:
-        raise FileExistsError(
-            f"Version {version} already exists at {final!r}; choose another "
-            "version, leave it unset for the next free one "
-            f"({next_version(model_dir)}), or pass overwrite=True."
-        )
-    if os.path.lexists(final) and not os.path.isdir(final):
-        raise FileExistsError(
-            f"{final!r} is a file, not a SavedModel version directory."
-        )
-
     integrity.check_writable(base_dir, "base_dir")
     with lockfile.DirectoryLock(base_dir, "exporting"):
+        # No other export runs now: what killed ones left can go.
         remove_stale_staging(model_dir)
+        if version is None:
+            version = next_version(model_dir)
+        final = os.path.join(model_dir, str(version))
+        if os.path.lexists(final) and not overwrite:
+            raise FileExistsError(
+                f"Version {version} already exists at {final!r}; choose "
+                "another version, leave it unset for the next free one "
+                f"({next_version(model_dir)}), or pass overwrite=True."
+            )
+        if os.path.lexists(final) and not os.path.isdir(final):
+            raise FileExistsError(
+                f"{final!r} is a file, not a SavedModel version directory."
+            )
         return _write_version(generator, model_dir, version, final, max_samples)
 
 
