@@ -10,10 +10,10 @@ import pytest
 
 from keras_dcgan import DCGAN
 from keras_dcgan import data
-from keras_dcgan import workdir
 from keras_dcgan.metrics import kernel_distance
-from keras_dcgan.metrics.evaluate import evaluate_workdir
-from keras_dcgan.metrics.features import load_extractor
+from keras_dcgan.training import workdir
+from keras_dcgan.training.evaluate import evaluate_workdir
+from keras_dcgan.training.evaluate import load_extractor
 
 
 def _load_rest_client():

@@ -13,9 +13,9 @@ import tensorflow as tf
 
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
-from keras_dcgan import workdir
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training import train
+from keras_dcgan.training import workdir
 from keras_dcgan.training.trainer import TrainingInterrupted
 
 TINY = {

@@ -8,7 +8,7 @@ import pytest
 
 from keras_dcgan import DCGAN
 from keras_dcgan import integrity
-from keras_dcgan import workdir
+from keras_dcgan.training import workdir
 
 
 @pytest.fixture(scope="module")

@@ -465,7 +465,7 @@ def load_gan(workdir_or_file: str):
                 path, reason, "Load an intact checkpoint or its workdir."
             )
     # Registers the package's serializable classes before deserializing.
-    from keras_dcgan.dcgan import DCGAN
+    from keras_dcgan.models import DCGAN
 
     gan = keras.models.load_model(path)
     if not isinstance(gan, DCGAN):
