@@ -57,7 +57,24 @@ def garble_json(path):
         f.truncate(os.path.getsize(json_path) // 2)
 
 
-CORRUPTIONS = [truncate, empty, zero_bytes, flip_bit, garble_json]
+def change_json_digit(path):
+    # Still valid JSON: only the checksum tells.
+    json_path = path[: -len(".keras")] + ".json"
+    with open(json_path) as f:
+        text = f.read()
+    index = max(i for i, c in enumerate(text) if c.isdigit() and c != "9")
+    with open(json_path, "w") as f:
+        f.write(text[:index] + str(int(text[index]) + 1) + text[index + 1 :])
+
+
+CORRUPTIONS = [
+    truncate,
+    empty,
+    zero_bytes,
+    flip_bit,
+    garble_json,
+    change_json_digit,
+]
 
 
 @pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda f: f.__name__)
