@@ -65,7 +65,9 @@ def test_two_workers_write_one_set_of_files(tmp_path):
     # 2 epochs of 16 images at a global batch of 8: steps 1 to 4, once each.
     checkpoints = sorted(os.listdir(os.path.join(run, "checkpoints")))
     assert checkpoints == [
-        f"step-0000000{step}.{ext}" for step in (2, 3, 4) for ext in ("json", "keras")
+        f"step-0000000{step}.{ext}"
+        for step in (2, 3, 4)
+        for ext in ("json", "keras")
     ]
     with open(os.path.join(run, "metrics.csv")) as f:
         steps = [int(row["step"]) for row in csv.DictReader(f)]
