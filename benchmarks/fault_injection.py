@@ -146,7 +146,8 @@ def kill_training(workdir, kills, epochs, rng, log):
         moment = "checkpoint write" if during_write else "random"
         lost += step_lost
         log(
-            f"kill {index:2d} ({moment}): newest saved step {newest_before} before, {newest_after} after"
+            f"kill {index:2d} ({moment}): newest saved step "
+            f"{newest_before} before, {newest_after} after"
             f"{'  LOST ' + str(step_lost) if step_lost else ''}"
         )
     # The last rerun finishes the run.
