@@ -107,7 +107,10 @@ class _SignalAt(keras.callbacks.Callback):
             os.kill(os.getpid(), self.signum)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
+)
 def test_a_signal_saves_the_current_step_and_resume_continues(tmp_path, signum):
     run = str(tmp_path)
     config = _config(epochs=2, checkpoint_every_steps=100)
@@ -153,6 +156,7 @@ def test_the_cli_says_where_the_work_is_and_the_exact_resume_command(
 # --- Damaged files the run reads back ----------------------------------------
 
 
+@pytest.mark.slow
 def test_train_resumes_from_the_newest_intact_checkpoint(tmp_path):
     run = str(tmp_path)
     _train(run)  # 4 steps, checkpoints at 2 and 4
@@ -169,6 +173,7 @@ def test_train_resumes_from_the_newest_intact_checkpoint(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_a_damaged_config_json_is_recovered_from_the_checkpoint(tmp_path):
     run = str(tmp_path)
     _train(run)
@@ -188,6 +193,7 @@ def test_a_damaged_config_json_without_a_copy_is_a_clear_error(tmp_path):
         _train(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_a_damaged_metrics_csv_keeps_its_good_rows(tmp_path):
     run = str(tmp_path)
     _train(run)
@@ -228,3 +234,32 @@ def test_check_writable_names_the_argument(tmp_path):
     (tmp_path / "f").write_text("")
     with pytest.raises(PermissionError, match=r"--out='.*f/x\.png'"):
         integrity.check_writable(str(tmp_path / "f" / "x.png"), "--out", False)
+
+
+def test_read_csv_keeps_the_rows_before_a_damaged_one(tmp_path):
+    from keras_dcgan.callbacks.training_curve import _read_csv
+
+    path = tmp_path / "metrics.csv"
+    path.write_text("step,epoch,d_loss\n1,0,0.5\n2,0,0.4\n3,0,0.\x00\n4,0,1\n")
+    with pytest.warns(integrity.DamagedFileWarning, match="row 3 is unread"):
+        rows = _read_csv(str(path))
+    assert [row["step"] for row in rows] == [1, 2]
+    assert (tmp_path / "metrics.csv.damaged").exists()
+
+
+def test_read_saved_config_falls_back_to_the_checkpoint_copy(tmp_path):
+    from keras_dcgan.models import DCGAN
+    from keras_dcgan.training.trainer import _read_saved_config
+
+    gan = DCGAN.from_preset("mnist", **TINY)
+    gan.compile()
+    config = _config().to_dict()
+    workdir.save_checkpoint(
+        gan, str(tmp_path), 1, {"step": 1, "train_config": config}
+    )
+    (tmp_path / "config.json").write_text('{"dataset": "test-im')
+    with pytest.warns(
+        integrity.DamagedFileWarning, match="copy of the configuration"
+    ):
+        assert _read_saved_config(str(tmp_path)) == config
+    assert (tmp_path / "config.json.damaged").exists()

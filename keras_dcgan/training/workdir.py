@@ -327,6 +327,7 @@ def remove_training_outputs(workdir: str) -> list[str]:
                 removed.append(entry_path)
             if not os.listdir(path):
                 os.rmdir(path)
+                removed.append(path)
             continue
         for written in (path, path + ".partial", path + ".damaged"):
             if os.path.isdir(written) and not os.path.islink(written):
