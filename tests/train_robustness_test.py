@@ -263,3 +263,10 @@ def test_read_saved_config_falls_back_to_the_checkpoint_copy(tmp_path):
     ):
         assert _read_saved_config(str(tmp_path)) == config
     assert (tmp_path / "config.json.damaged").exists()
+    # Valid JSON, but a bit flipped in a setting that defines the run.
+    (tmp_path / "config.json").write_text(json.dumps({**config, "seed": 16}))
+    with pytest.warns(integrity.DamagedFileWarning, match="defines another"):
+        assert _read_saved_config(str(tmp_path)) == config
+    # A setting a resumed run may change is not damage.
+    (tmp_path / "config.json").write_text(json.dumps({**config, "epochs": 9}))
+    assert _read_saved_config(str(tmp_path))["epochs"] == 9

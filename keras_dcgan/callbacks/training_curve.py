@@ -170,6 +170,11 @@ def _read_csv(path: str) -> list[dict]:
     if not os.path.exists(path):
         return []
     rows = []
+    if os.path.getsize(path) == 0:
+        # Training writes the header first: an empty file is damaged.
+        moved = integrity.move_aside(path)
+        integrity.warn_damaged(path, "it is empty (0 bytes)", moved, "no rows")
+        return rows
     try:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):

@@ -219,16 +219,37 @@ def prepare_workdir(
 def _read_saved_config(workdir: str) -> dict | None:
     """`config.json`; if damaged, the copy in the newest intact checkpoint.
 
+    Damaged means unreadable, or readable but defining another run than the
+    checkpoint's (checksummed) copy: a flipped bit that leaves valid JSON.
     The damaged file is moved aside (never deleted) with a warning naming it.
     """
     try:
-        return workdir_lib.read_config(workdir)
+        saved = workdir_lib.read_config(workdir)
+        damaged = None
     except integrity.DamagedFileError as error:
-        damaged = error
+        saved, damaged = None, error
+    if saved is None and damaged is None:
+        return None
     checkpoint = workdir_lib.newest_intact_checkpoint(workdir)
     copy = None
     if checkpoint is not None:
         copy = workdir_lib.read_checkpoint_state(checkpoint).get("train_config")
+    if damaged is None:
+        if copy is None:
+            return saved
+        try:
+            changes = TrainConfig.from_dict(copy).incompatible_changes(
+                TrainConfig.from_dict(saved)
+            )
+        except (ValueError, TypeError, KeyError) as error:
+            changes = [f"unreadable settings ({error})"]
+        if not changes:
+            return saved
+        damaged = integrity.DamagedFileError(
+            os.path.join(workdir, workdir_lib.CONFIG_FILE),
+            f"it defines another run than the copy saved with {checkpoint!r} "
+            f"({'; '.join(changes)})",
+        )
     if copy is None:
         raise ValueError(
             f"{damaged} No checkpoint of the run holds a copy of the "
