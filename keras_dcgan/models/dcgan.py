@@ -476,7 +476,7 @@ class DCGAN(keras.Model):
 
     # --- Training -----------------------------------------------------------
 
-    def fit(self, x=None, y=None, *args, **kwargs):
+    def fit(self, x=None, y=None, *args, check_range=True, **kwargs):
         """`keras.Model.fit`, after checking the pixel range of the data.
 
         The networks make and judge images in [-1, 1] (the generator ends in
@@ -492,6 +492,9 @@ class DCGAN(keras.Model):
                 tensor of float images, or a `tf.data.Dataset` of batches.
             y: Labels for a conditional model given arrays. Defaults to None.
             *args: Other `keras.Model.fit` arguments.
+            check_range: bool. Check the pixel range first; False for data
+                already checked (reading a dataset's first batch costs a
+                shuffle buffer's worth of decoding). Defaults to True.
             **kwargs: Other `keras.Model.fit` arguments.
 
         Returns:
@@ -500,7 +503,8 @@ class DCGAN(keras.Model):
         Raises:
             ValueError: The images are not floats in [-1, 1].
         """
-        check_pixel_range(x)
+        if check_range:
+            check_pixel_range(x)
         return super().fit(x, y, *args, **kwargs)
 
     def _batch_position(self, batch_size):

@@ -34,6 +34,7 @@ from keras_dcgan import integrity
 from keras_dcgan import lockfile
 from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.models.dcgan import DCGAN
+from keras_dcgan.models.dcgan import check_pixel_range
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 from keras_dcgan.training.config import TrainConfig
@@ -303,7 +304,13 @@ def train(
         The trained `DCGAN`.
 
     Raises:
-        ValueError: A configuration the data or the workdir cannot take.
+        ValueError: A configuration the data or the workdir cannot take, or
+            images outside [-1, 1].
+        PermissionError: `workdir` cannot be written.
+        keras_dcgan.lockfile.DirectoryLockedError: Another process trains
+            into `workdir`.
+        TrainingInterrupted: Ctrl-C or SIGTERM stopped training; the
+            current step was saved first.
         keras_dcgan.callbacks.NonFiniteLossError: A loss became NaN or
             infinite; the newest checkpoint is the last good one.
 
@@ -357,6 +364,8 @@ def _train(
             f"makes {expected}; pass one image at a time (unbatched) of the "
             "network's image_size and channels."
         )
+    # Cheaply, before the shuffle buffer: the first images in file order.
+    check_pixel_range(examples.batch(256).take(1), "the training data")
     steps_per_epoch = num_examples // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(
@@ -442,6 +451,7 @@ def _train(
             callbacks=callbacks,
             verbose=verbose,
             shuffle=False,  # each epoch is already shuffled, by seed
+            check_range=False,  # checked above
         )
         epoch += 1
     if epoch < config.epochs and stop.received is None:
@@ -456,6 +466,7 @@ def _train(
             callbacks=callbacks,
             verbose=verbose,
             shuffle=False,  # each epoch is already shuffled, by seed
+            check_range=False,  # checked above
         )
     if stop.received is not None:
         saved = workdir_lib.latest_checkpoint(workdir)
