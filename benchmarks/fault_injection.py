@@ -117,6 +117,7 @@ def kill_training(workdir, kills, epochs, rng, log):
             if time.monotonic() - start > 600:
                 break
             time.sleep(0.005)
+        moment = "random"
         if during_write:
             deadline = time.monotonic() + 10
             while (
@@ -125,6 +126,8 @@ def kill_training(workdir, kills, epochs, rng, log):
                 and time.monotonic() < deadline
             ):
                 time.sleep(0.0005)
+            writing = writing_checkpoint(workdir)
+            moment = "checkpoint write" if writing else "no write seen"
         else:
             time.sleep(rng.uniform(0.0, 2.0))
         saved_before_kill = saved_steps(workdir)
@@ -143,7 +146,6 @@ def kill_training(workdir, kills, epochs, rng, log):
         if index:
             resumed += "Resumed from" in output
         step_lost = max(0, newest_before - newest_after)
-        moment = "checkpoint write" if during_write else "random"
         lost += step_lost
         log(
             f"kill {index:2d} ({moment}): newest saved step "
