@@ -368,6 +368,14 @@ def visible_versions_complete(base):
     return True
 
 
+def staging_dirs(base):
+    model_dir = os.path.join(base, "dcgan")
+    try:
+        return [n for n in os.listdir(model_dir) if n.startswith(".")]
+    except FileNotFoundError:
+        return []
+
+
 def kill_exports(workdir, scratch, kills, rng, log):
     base = os.path.join(scratch, "serving")
     start = time.monotonic()
@@ -383,14 +391,19 @@ def kill_exports(workdir, scratch, kills, rng, log):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Every other kill lands while the SavedModel is being written (a
+        # hidden staging directory exists), the others at random.
+        during_write = index % 2 == 1
         delay = rng.uniform(0.3, 1.0) * duration
-        deadline = time.monotonic() + delay
+        deadline = time.monotonic() + (duration * 3 if during_write else delay)
         while time.monotonic() < deadline and process.poll() is None:
             if not visible_versions_complete(base):
                 unclear += 1
                 log("an incomplete version was visible during an export")
                 break
-            time.sleep(0.01)
+            if during_write and staging_dirs(base):
+                break
+            time.sleep(0.002)
         process.send_signal(signal.SIGKILL)
         process.wait()
         faults += 1
@@ -399,7 +412,8 @@ def kill_exports(workdir, scratch, kills, rng, log):
             for n in os.listdir(os.path.join(base, "dcgan"))
             if n.startswith(".")
         ]
-        log(f"export kill {index}: after {delay:.1f}s; hidden left: {hidden}")
+        moment = "during the write" if during_write else f"after {delay:.1f}s"
+        log(f"export kill {index} ({moment}): hidden left: {hidden}")
         if not visible_versions_complete(base):
             unclear += 1
     completed = subprocess.run(
