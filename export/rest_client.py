@@ -16,6 +16,7 @@ import argparse
 import base64
 import json
 import os
+import urllib.error
 import urllib.request
 
 
@@ -126,8 +127,26 @@ def predict(url, model_name, body, version=None, timeout=30.0):
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return read_response(json.load(response))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return read_response(json.load(response))
+    except urllib.error.HTTPError as error:
+        # TF Serving explains a refused request in the body, which urllib
+        # does not read on an error status.
+        raise RuntimeError(_http_error_message(error)) from None
+
+
+def _http_error_message(error) -> str:
+    """`HTTP 400 (Bad Request) from URL: <the server's error text>`."""
+    raw = error.read().decode("utf-8", "replace")
+    try:
+        text = json.loads(raw).get("error", raw)
+    except (ValueError, AttributeError):
+        text = raw
+    return (
+        f"HTTP {error.code} ({error.reason}) from {error.url}: "
+        f"{text.strip() or 'no error text in the response'}"
+    )
 
 
 def main():
@@ -146,12 +165,15 @@ def main():
     )
     args = parser.parse_args()
     labels = None if args.label is None else [args.label] * args.num_samples
-    pngs = predict(
-        args.url,
-        args.model,
-        seed_body(args.seed, args.num_samples, labels=labels),
-        version=args.version,
-    )
+    try:
+        pngs = predict(
+            args.url,
+            args.model,
+            seed_body(args.seed, args.num_samples, labels=labels),
+            version=args.version,
+        )
+    except (RuntimeError, urllib.error.URLError) as error:
+        parser.exit(1, f"rest_client.py: error: {error}\n")
     os.makedirs(args.out_dir, exist_ok=True)
     for i, png in enumerate(pngs):
         with open(os.path.join(args.out_dir, f"{i:04d}.png"), "wb") as f:

@@ -152,3 +152,30 @@ def is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
     return isinstance(
         strategy, tf.distribute.MultiWorkerMirroredStrategy
     ) and bool(strategy.extended._in_multi_worker_mode())
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes a multi-worker job's shared files.
+
+    As in Keras' `ModelCheckpoint` and `BackupAndRestore`: the task of type
+    `"chief"`, or worker 0 when the cluster has no chief. Every process of a
+    single-host strategy is the chief.
+
+    Args:
+        strategy: tf.distribute.Strategy. Any strategy.
+
+    Returns:
+        A bool.
+
+    Example:
+    >>> is_chief(tf.distribute.get_strategy())
+    True
+    """
+    if not is_multi_worker(strategy):
+        return True
+    resolver = strategy.cluster_resolver
+    task_type, task_id = resolver.task_type, resolver.task_id
+    if task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "worker" and task_id == 0 and not has_chief

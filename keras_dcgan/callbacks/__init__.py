@@ -7,12 +7,14 @@
 - `NonFiniteGuard`: stops with a clear error when a loss becomes NaN or inf.
 - `TrainingCurve`: per-step metrics (and a CSV) plotted as a PNG at the end.
 - `EpochSummary`: one line per epoch with the step, metrics and time.
+- `StopOnSignal`: Ctrl-C or SIGTERM stops after the current step.
 """
 
 from keras_dcgan.callbacks.epoch_summary import EpochSummary
 from keras_dcgan.callbacks.non_finite import NonFiniteGuard
 from keras_dcgan.callbacks.non_finite import NonFiniteLossError
 from keras_dcgan.callbacks.sample_grid import SampleGrid
+from keras_dcgan.callbacks.stop_on_signal import StopOnSignal
 from keras_dcgan.callbacks.tensorboard import GANTensorBoard
 from keras_dcgan.callbacks.training_curve import TrainingCurve
 from keras_dcgan.callbacks.training_curve import plot_training_curve
@@ -23,6 +25,7 @@ __all__ = [
     "NonFiniteGuard",
     "NonFiniteLossError",
     "SampleGrid",
+    "StopOnSignal",
     "TrainingCurve",
     "plot_training_curve",
 ]

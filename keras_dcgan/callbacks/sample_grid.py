@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from keras_dcgan import images as images_lib
+from keras_dcgan import integrity
 from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.models.conditioning import is_conditional
@@ -151,8 +152,16 @@ class SampleGrid(keras.callbacks.Callback):
             return None
         frames = []
         for path in paths:
-            with Image.open(path) as image:
-                frames.append(np.asarray(image))
+            try:
+                with Image.open(path) as image:
+                    frames.append(np.asarray(image))
+            except (OSError, SyntaxError, ValueError) as error:
+                moved = integrity.move_aside(path)
+                integrity.warn_damaged(
+                    path, str(error), moved, "leaving it out of the GIF"
+                )
+        if not frames:
+            return None
         # A resumed run may have changed `num_samples`; animate the grids of
         # the current size.
         frames = [frame for frame in frames if frame.shape == frames[-1].shape]

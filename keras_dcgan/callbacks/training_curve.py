@@ -6,6 +6,7 @@ import os
 import keras
 import numpy as np
 
+from keras_dcgan import integrity
 from keras_dcgan.callbacks._steps import StepMeans
 from keras_dcgan.callbacks._steps import global_step
 
@@ -162,16 +163,32 @@ def _csv_fields(path: str) -> list[str]:
 
 
 def _read_csv(path: str) -> list[dict]:
+    """The rows of a metrics CSV; a damaged one keeps its good first rows.
+
+    A damaged file (garbled or cut-off rows) is moved aside with a warning.
+    """
     if not os.path.exists(path):
         return []
-    with open(path, newline="") as f:
-        rows = []
-        for row in csv.DictReader(f):
-            parsed = {name: float(value) for name, value in row.items()}
-            parsed["step"] = int(parsed["step"])
-            parsed["epoch"] = int(parsed["epoch"])
-            rows.append(parsed)
+    rows = []
+    if os.path.getsize(path) == 0:
+        # Training writes the header first: an empty file is damaged.
+        moved = integrity.move_aside(path)
+        integrity.warn_damaged(path, "it is empty (0 bytes)", moved, "no rows")
         return rows
+    try:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                parsed = {name: float(value) for name, value in row.items()}
+                parsed["step"] = int(parsed["step"])
+                parsed["epoch"] = int(parsed["epoch"])
+                rows.append(parsed)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
+        reason = f"row {len(rows) + 1} is unreadable ({error})"
+        moved = integrity.move_aside(path)
+        integrity.warn_damaged(
+            path, reason, moved, f"keeping the {len(rows)} rows before it"
+        )
+    return rows
 
 
 def _write_csv(path: str, rows: list[dict]) -> None:

@@ -84,6 +84,7 @@ def main(argv):
     # Imported here so `--help` answers without loading TensorFlow.
     from keras_dcgan import export
     from keras_dcgan.export.web import find_litert_package
+    from keras_dcgan.integrity import check_writable
     from keras_dcgan.training.workdir import load_gan
 
     local = FLAGS.web and FLAGS.web_runtime == "local"
@@ -95,6 +96,12 @@ def main(argv):
                 f"--web_runtime=local: {error} Then pass its folder as "
                 "--web_litert_package, or use --web_runtime=cdn."
             ) from error
+
+    # Before loading: an output that cannot be written fails at once.
+    if FLAGS.saved_model_dir:
+        check_writable(FLAGS.saved_model_dir, "--saved_model_dir")
+    if FLAGS.tflite:
+        check_writable(FLAGS.tflite, "--tflite", is_dir=False)
     generator = load_gan(FLAGS.workdir).sampling_generator
     if FLAGS.saved_model_dir:
         path = export.export_saved_model(

@@ -25,7 +25,12 @@ SUBCOMMANDS = {
 }
 
 # Errors that mean bad input rather than a bug: printed without traceback.
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError)
+USER_ERRORS = (
+    ValueError,
+    FileNotFoundError,
+    FileExistsError,
+    PermissionError,
+)
 
 VERBOSE_HELP = (
     "Show TensorFlow's own log lines (C++ start-up notices, device probing, "

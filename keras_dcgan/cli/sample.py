@@ -14,6 +14,8 @@ random classes. Grids are enlarged for viewing (`--upscale`). The library
 calls are `keras_dcgan.sampling.write_samples` and `write_class_grid`.
 """
 
+import os
+
 from absl import app
 from absl import flags
 
@@ -52,6 +54,14 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     _common.check_model_path(FLAGS.workdir)
+    from keras_dcgan.integrity import check_writable
+
+    # Before loading: an output that cannot be written fails at once.
+    check_writable(
+        FLAGS.out,
+        "--out",
+        is_dir=FLAGS.out.endswith(("/", os.sep)) or os.path.isdir(FLAGS.out),
+    )
     from keras_dcgan import sampling
     from keras_dcgan.training.workdir import load_gan
 

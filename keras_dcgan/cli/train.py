@@ -23,6 +23,8 @@ from the data). The library call is `keras_dcgan.training.train`.
 
 import json
 import os
+import shlex
+import sys
 
 from absl import app
 from absl import flags
@@ -191,7 +193,6 @@ def main(argv):
     from keras_dcgan import distribute
     from keras_dcgan import training
     from keras_dcgan.callbacks import NonFiniteLossError
-    from keras_dcgan.training.workdir import latest_checkpoint
 
     # First: some strategies must exist before TensorFlow initializes.
     strategy = distribute.get_strategy(FLAGS.strategy, devices=FLAGS.devices)
@@ -207,12 +208,35 @@ def main(argv):
     except NonFiniteLossError as error:
         print(f"keras-dcgan train: {error}", flush=True)
         return 1
-    except KeyboardInterrupt:
-        latest = latest_checkpoint(FLAGS.workdir)
-        print(
-            f"\nkeras-dcgan train: interrupted. Newest checkpoint: {latest}; "
-            "run the same command to resume from it.",
-            flush=True,
-        )
-        return 130
+    except KeyboardInterrupt as error:
+        print(_interrupted_message(error), flush=True)
+        return 143 if getattr(error, "signal_name", "") == "SIGTERM" else 130
     return 0
+
+
+def _interrupted_message(error: KeyboardInterrupt) -> str:
+    """Where the work is and the exact command that resumes it."""
+    # `--overwrite` would delete the run instead of resuming it.
+    args = [
+        arg
+        for arg in sys.argv[1:]
+        if arg.split("=")[0] not in ("--overwrite", "--nooverwrite")
+    ]
+    command = shlex.join(["keras-dcgan", *args])
+    saved = getattr(error, "checkpoint", None)
+    if saved is not None:
+        where = (
+            f"stopped by {error.signal_name} at step {error.step}; saved "
+            f"{saved}"
+        )
+    else:
+        from keras_dcgan.training.workdir import latest_checkpoint
+
+        saved = latest_checkpoint(FLAGS.workdir)
+        where = "interrupted; " + (
+            f"the newest checkpoint is {saved}"
+            if saved
+            else "no checkpoint was saved yet"
+        )
+    action = "Resume with" if saved else "Start again with"
+    return f"\nkeras-dcgan train: {where}.\n{action}:\n  {command}"

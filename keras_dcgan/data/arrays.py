@@ -177,6 +177,29 @@ def _check_labels(name: str, labels, num_images: int):
     return labels.astype(np.int32), int(labels.max()) + 1
 
 
+def _check_numpy_file(path: pathlib.Path) -> None:
+    """Raises a `ValueError` naming `path` unless it is a NumPy file."""
+    # .npy files start with b"\x93NUMPY"; .npz files are zip archives.
+    magic = b"\x93NUMPY" if path.suffix == ".npy" else b"PK"
+    with open(path, "rb") as f:
+        head = f.read(len(magic))
+    if head != magic:
+        kind = "an .npy array" if path.suffix == ".npy" else "an .npz archive"
+        raise ValueError(
+            f"{os.fspath(path)!r} is not {kind} (it starts with {head!r}, "
+            f"not {magic!r}); write it with `numpy.save` / `numpy.savez`."
+        )
+    if path.suffix == ".npy":
+        try:
+            np.load(path, allow_pickle=False, mmap_mode="r")
+        except ValueError as error:
+            raise ValueError(
+                f"{os.fspath(path)!r} holds Python objects (pickled data), "
+                "not a numeric array; save the images as a uint8 or float "
+                f"array ({error})."
+            ) from None
+
+
 def read_array(path, key: str | None = None, keys=IMAGE_KEYS, what="images"):
     """Reads one array from an .npy, .npz or IDX file.
 
@@ -197,6 +220,8 @@ def read_array(path, key: str | None = None, keys=IMAGE_KEYS, what="images"):
     """
     path = pathlib.Path(path)
     name = os.fspath(path)
+    if path.suffix in (".npz", ".npy"):
+        _check_numpy_file(path)
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as archive:
             names = sorted(archive.keys())

@@ -65,6 +65,45 @@ def list_images(root) -> tuple[list[str], list[int], tuple[str, ...] | None]:
     return [os.fspath(p) for p in paths], labels, class_names
 
 
+# The background transparent pixels are composited onto: 255 is white.
+# (Dropping the alpha channel instead would train on whatever color the
+# invisible pixels happen to hold.)
+ALPHA_BACKGROUND = 255
+
+
+def composite_alpha(image, channels: int):
+    """A decoded image with any alpha composited onto `ALPHA_BACKGROUND`.
+
+    Args:
+        image: uint8 tensor `(height, width, c)`, c in 1 (gray), 2 (gray +
+            alpha), 3 (RGB) or 4 (RGBA).
+        channels: int. 1 or 3, the channels to return; a gray image is
+            repeated to 3, and an RGB image must not be asked for 1.
+
+    Returns:
+        A uint8 tensor `(height, width, channels)`.
+    """
+    image = tf.convert_to_tensor(image)
+    count = tf.shape(image)[-1]
+
+    def composite():
+        color = tf.cast(image[..., :-1], tf.float32)
+        alpha = tf.cast(image[..., -1:], tf.float32) / 255.0
+        mixed = color * alpha + ALPHA_BACKGROUND * (1.0 - alpha)
+        return tf.cast(tf.round(mixed), tf.uint8)
+
+    image = tf.cond(tf.equal(count % 2, 0), composite, lambda: image)
+    if channels == 3:
+        image = tf.cond(
+            tf.equal(tf.shape(image)[-1], 1),
+            lambda: tf.tile(image, [1, 1, 3]),
+            lambda: image,
+        )
+    else:
+        image = image[..., :1]
+    return tf.ensure_shape(image, [None, None, channels])
+
+
 def _decode_shape(index, path):
     contents = tf.io.read_file(path)
     image = tf.io.decode_image(contents, channels=0, expand_animations=False)
@@ -160,7 +199,16 @@ def from_folder(root, skip_corrupt: bool = False) -> Source:
         paths = [paths[i] for i in ok]
         labels = [labels[i] for i in ok]
     heights, widths = shapes[:, 0], shapes[:, 1]
-    # Gray+alpha (2) and RGBA (4) decode to gray and RGB without alpha.
+    with_alpha = int(np.sum(shapes[:, 2] % 2 == 0))
+    if with_alpha:
+        warnings.warn(
+            f"{with_alpha} of {len(paths)} image(s) in {name} have an alpha "
+            "channel; their transparent pixels are composited onto "
+            f"{'white' if ALPHA_BACKGROUND == 255 else ALPHA_BACKGROUND} "
+            "(keras_dcgan.data.folder.ALPHA_BACKGROUND).",
+            stacklevel=3,
+        )
+    # Gray+alpha (2) and RGBA (4) become gray and RGB.
     gray = bool(np.all(shapes[:, 2] <= 2))
     channels = 1 if gray else 3
     info = DatasetInfo(
@@ -179,13 +227,10 @@ def from_folder(root, skip_corrupt: bool = False) -> Source:
 
     def decode(path):
         contents = tf.io.read_file(path)
-        # Every format decodes to RGB (TF decodes BMP and GIF only to 3 or 4
-        # channels); an all-gray folder then keeps one of three equal
-        # channels, exactly.
         image = tf.io.decode_image(
-            contents, channels=3, expand_animations=False
+            contents, channels=0, expand_animations=False
         )
-        return image[..., :1] if gray else image
+        return composite_alpha(image, 1 if gray else 3)
 
     elements = tf.data.Dataset.from_tensor_slices(
         (paths, np.asarray(labels, np.int32))

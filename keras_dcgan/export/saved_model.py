@@ -32,6 +32,8 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_dcgan import integrity
+from keras_dcgan import lockfile
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionFileExistsError
 from keras_dcgan.export.base import check_generator
@@ -41,6 +43,8 @@ from keras_dcgan.sampling import sample_latents
 
 SIGNATURES = ("serving_default", "generate_uint8", "generate_png")
 _VERSION_RE = re.compile(r"^\d+$")
+# The hidden names of versions being written (or replaced): `.3-k2w05i7e`.
+_STAGING_RE = re.compile(r"^\.(\d+)-(old-)?[A-Za-z0-9_]+$")
 
 
 def existing_versions(model_dir: str) -> list[int]:
@@ -260,6 +264,11 @@ def export_saved_model(
     Returns:
         The path of the written version directory.
 
+    Raises:
+        keras_dcgan.lockfile.DirectoryLockedError: Another process is
+            exporting into `base_dir`.
+        PermissionError: `base_dir` cannot be written.
+
     Example:
     For a trained run: `export_saved_model(load_gan(workdir)
     .sampling_generator, "serving")`. With a tiny untrained generator:
@@ -288,29 +297,73 @@ def export_saved_model(
                 "there (BASE/NAME/VERSION)."
             )
     model_dir = os.path.join(base_dir, model_name)
-    if version is None:
-        version = next_version(model_dir)
-    elif isinstance(version, bool) or not isinstance(version, int):
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int)
+    ):
         raise TypeError(
             f"`version` must be an int >= 1 or None; received {version!r}."
         )
-    elif version < 1:
+    if version is not None and version < 1:
         raise ValueError(f"`version` must be >= 1; received {version}.")
-    final = os.path.join(model_dir, str(version))
-    if os.path.lexists(final) and not overwrite:
-        raise OptionFileExistsError(
-            f"Version {version} already exists at {final!r}; choose another "
-            "{version}, leave it unset for the next free one "
-            f"({next_version(model_dir)}), or pass "
-            "{overwrite}.",
-            version=Option("version"),
-            overwrite=True,
-        )
-    if os.path.lexists(final) and not os.path.isdir(final):
-        raise FileExistsError(
-            f"{final!r} is a file, not a SavedModel version directory."
-        )
+    integrity.check_writable(base_dir, "base_dir")
+    with lockfile.DirectoryLock(base_dir, "exporting"):
+        # No other export runs now: what killed ones left can go.
+        remove_stale_staging(model_dir)
+        if version is None:
+            version = next_version(model_dir)
+        final = os.path.join(model_dir, str(version))
+        if os.path.lexists(final) and not overwrite:
+            raise OptionFileExistsError(
+                f"Version {version} already exists at {final!r}; choose "
+                "another {version}, leave it unset for the next free one "
+                f"({next_version(model_dir)}), or pass {overwrite}.",
+                version=Option("version"),
+                overwrite=True,
+            )
+        if os.path.lexists(final) and not os.path.isdir(final):
+            raise FileExistsError(
+                f"{final!r} is a file, not a SavedModel version directory."
+            )
+        return _write_version(generator, model_dir, version, final, max_samples)
 
+
+def remove_stale_staging(model_dir: str) -> list[str]:
+    """Cleans up what killed exports left in a model directory.
+
+    Call only while holding the base directory's lock (no export running).
+    A killed export leaves hidden `.VERSION-XXXX` staging directories, which
+    are deleted. One killed while replacing a version leaves the old version
+    in `.VERSION-old-XXXX/saved_model`; if the version is missing it is put
+    back (nothing published is lost), otherwise deleted.
+
+    Args:
+        model_dir: str. A `BASE/NAME` directory; it may not exist.
+
+    Returns:
+        The paths deleted or restored.
+    """
+    if not os.path.isdir(model_dir):
+        return []
+    cleaned = []
+    for name in sorted(os.listdir(model_dir)):
+        match = _STAGING_RE.match(name)
+        path = os.path.join(model_dir, name)
+        if not match or not os.path.isdir(path):
+            continue
+        final = os.path.join(model_dir, match.group(1))
+        retired = os.path.join(path, "saved_model")
+        if (
+            match.group(2)
+            and os.path.isdir(retired)
+            and not os.path.lexists(final)
+        ):
+            os.rename(retired, final)
+        shutil.rmtree(path)
+        cleaned.append(path)
+    return cleaned
+
+
+def _write_version(generator, model_dir, version, final, max_samples):
     archive = build_export_archive(generator, max_samples=max_samples)
     os.makedirs(model_dir, exist_ok=True)
     # A dot name that is not an integer: TF Serving ignores it while it is

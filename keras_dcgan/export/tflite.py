@@ -33,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_dcgan import _adapters
+from keras_dcgan import integrity
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
@@ -301,6 +302,7 @@ def export_tflite(generator, path: str, **kwargs) -> str:
         raise IsADirectoryError(
             f"{path!r} is a directory; pass the path of a .tflite file."
         )
+    integrity.check_writable(path, "path", is_dir=False)
     content = convert_tflite(generator, **kwargs)
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)

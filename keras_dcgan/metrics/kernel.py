@@ -55,8 +55,9 @@ def kernel_distance(
         features_a: array `(num_samples_a, dim)`.
         features_b: array `(num_samples_b, dim)`.
         num_subsets: int. Number of subset pairs. Defaults to 100.
-        subset_size: int. Samples per subset; capped at the smaller set's
-            size. Defaults to 1000.
+        subset_size: int. Samples per subset; capped at half the smaller
+            set's size, so that the subsets differ and `std` measures the
+            estimate's spread. Defaults to 1000.
         seed: int. Seed of the subset draws. Defaults to 0.
 
     Returns:
@@ -90,10 +91,13 @@ def kernel_distance(
             raise ValueError(
                 f"`{name}` must be a positive integer; received {value!r}."
             )
-    size = min(subset_size, a.shape[0], b.shape[0])
+    # Subsets of at most half the smaller set: subsets as large as the set
+    # would all be the whole set, and their spread (the returned std) zero.
+    size = min(subset_size, a.shape[0] // 2, b.shape[0] // 2)
     if size < 2:
         raise ValueError(
-            f"Need at least 2 samples in each set; received {a.shape[0]} and "
+            f"Need at least 4 samples in each set (subsets of 2 or more, at "
+            f"most half of each set); received {a.shape[0]} and "
             f"{b.shape[0]}."
         )
     rng = np.random.default_rng(seed)

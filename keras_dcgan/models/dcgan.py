@@ -1,5 +1,8 @@
 """The DCGAN training model: composes a generator and a discriminator."""
 
+import functools
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -24,6 +27,86 @@ def paper_adam() -> keras.optimizers.Adam:
         A new `keras.optimizers.Adam`.
     """
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def _after_data(train_step):
+    """Makes every state change of `train_step` wait for its batch.
+
+    Keras runs a step on a dataset of unknown length until the iterator
+    reports its end, inside the step's graph. Noise draws, batch-norm updates
+    and step counters that do not consume the batch would otherwise run on
+    that last, non-existent batch; under this control dependency nothing of
+    the step runs unless a real batch arrived.
+    """
+
+    @functools.wraps(train_step)
+    def wrapped(self, data):
+        with tf.control_dependencies(tf.nest.flatten(data)):
+            return train_step(self, data)
+
+    return wrapped
+
+
+def check_pixel_range(x, name: str = "x") -> None:
+    """Checks that training images are floats in [-1, 1] (see `DCGAN.fit`).
+
+    Args:
+        x: array, tensor, `tf.data.Dataset` (its first element is checked)
+            or anything else (not checked). A tuple's first item holds the
+            images.
+        name: str. What the caller calls `x`, for messages. Defaults to
+            `"x"`.
+
+    Raises:
+        ValueError: Integer pixels or values outside [-1, 1].
+    """
+    if isinstance(x, tf.data.Dataset):
+        element = next(iter(x.take(1)), None)
+        if element is None:
+            return
+        images, where = element, f"the first batch of {name}"
+    elif isinstance(x, (np.ndarray, tf.Tensor)) or (
+        isinstance(x, (tuple, list)) and x and hasattr(x[0], "dtype")
+    ):
+        images, where = x, name
+    else:
+        return
+    if isinstance(images, dict):
+        return
+    if isinstance(images, (tuple, list)):
+        images = images[0]
+    dtype = np.dtype(getattr(images.dtype, "as_numpy_dtype", images.dtype))
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(
+            f"The images of {where} have dtype {dtype}; DCGAN trains on float "
+            "images in [-1, 1]. Rescale them (uint8: `images / 127.5 - 1`) "
+            "or load them with `keras_dcgan.data.load`."
+        )
+    values = np.asarray(images)
+    if values.size == 0:
+        return
+    low, high = float(np.min(values)), float(np.max(values))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"The images of {where} contain NaN or inf values.")
+    # float32 rounding of a rescale may overshoot by an ulp or so.
+    if low < -1.001 or high > 1.001:
+        hint = (
+            "0..255 values: use `images / 127.5 - 1`"
+            if high > 2
+            else "rescale them"
+        )
+        raise ValueError(
+            f"The pixel values of {where} span [{low:g}, {high:g}]; DCGAN "
+            f"trains on images in [-1, 1] ({hint}, or load them with "
+            "`keras_dcgan.data.load`)."
+        )
+    if low >= 0:
+        warnings.warn(
+            f"The pixel values of {where} span [{low:g}, {high:g}], none "
+            "below 0: images scaled to [0, 1] instead of [-1, 1]? If so, "
+            "use `images * 2 - 1`.",
+            stacklevel=3,
+        )
 
 
 def _loss_scaled(optimizer):
@@ -397,6 +480,37 @@ class DCGAN(keras.Model):
 
     # --- Training -----------------------------------------------------------
 
+    def fit(self, x=None, y=None, *args, check_range=True, **kwargs):
+        """`keras.Model.fit`, after checking the pixel range of the data.
+
+        The networks make and judge images in [-1, 1] (the generator ends in
+        tanh). The first batch (or the whole array) is checked: integer
+        pixels or values outside [-1, 1] raise `ValueError`; all values in
+        [0, 1] give a `UserWarning` (data scaled to [0, 1] rather than
+        [-1, 1] trains a generator that never makes dark pixels). Python
+        generators and `keras.utils.PyDataset`s are not checked.
+        `keras_dcgan.data.load` returns data in the right range.
+
+        Args:
+            x: Training images (or `(images, labels)`): a NumPy array or
+                tensor of float images, or a `tf.data.Dataset` of batches.
+            y: Labels for a conditional model given arrays. Defaults to None.
+            *args: Other `keras.Model.fit` arguments.
+            check_range: bool. Check the pixel range first; False for data
+                already checked (reading a dataset's first batch costs a
+                shuffle buffer's worth of decoding). Defaults to True.
+            **kwargs: Other `keras.Model.fit` arguments.
+
+        Returns:
+            A `keras.callbacks.History`.
+
+        Raises:
+            ValueError: The images are not floats in [-1, 1].
+        """
+        if check_range:
+            check_pixel_range(x)
+        return super().fit(x, y, *args, **kwargs)
+
     def _batch_position(self, batch_size):
         """Where this replica's examples sit in the global batch.
 
@@ -589,6 +703,7 @@ class DCGAN(keras.Model):
         labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
         return images, labels
 
+    @_after_data
     def train_step(self, data):
         real_images, real_labels = self._unpack(data)
         position = self._batch_position(tf.shape(real_images)[0])

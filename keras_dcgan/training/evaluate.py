@@ -13,6 +13,7 @@ import os
 import keras
 
 from keras_dcgan import data
+from keras_dcgan import integrity
 from keras_dcgan.metrics import evaluate_gan
 from keras_dcgan.metrics import reference_statistics
 from keras_dcgan.metrics.extractors import FeatureExtractor
@@ -53,7 +54,15 @@ def load_extractor(spec: str) -> FeatureExtractor:
         return classifier_extractor(rest)
     if kind == "keras" and rest:
         path, _, layer = rest.partition(":")
-        return keras_extractor(keras.models.load_model(path), layer or None)
+        model = keras.models.load_model(path)
+        if not hasattr(model, "inputs"):
+            raise ValueError(
+                f"{path!r} holds a {type(model).__name__}, not a feature "
+                "extractor (a functional Keras model of images). To score a "
+                "DCGAN, evaluate its workdir with extractor 'inception' or "
+                "'classifier:PATH' (a classifier trained on the real data)."
+            )
+        return keras_extractor(model, layer or None)
     raise ValueError(
         f"Unknown extractor {spec!r}; expected one of {list(EXTRACTOR_SPECS)}."
     )
@@ -68,6 +77,7 @@ def evaluate_workdir(
     batch_size: int = 64,
     split: str = "train",
     output: str | None = None,
+    allow_conversion: bool = False,
 ) -> dict:
     """Evaluates a training run's newest checkpoint; `keras-dcgan evaluate`.
 
@@ -88,6 +98,12 @@ def evaluate_workdir(
         output: str or None. The JSON file to write; None writes
             `WORKDIR/evaluation.json` (beside the `.keras` file for a file).
             Defaults to None.
+        allow_conversion: bool. Evaluate against a dataset whose images
+            differ from the model's (size or channels) and that the run was
+            not trained on, converting the real images to the model's
+            shape. Defaults to False: such a mismatch is an error, since
+            scores of converted data mislead (a grayscale 28x28 model
+            scored against colour 32x32 data converted to gray 28x28).
 
     Returns:
         The dict written: the metrics plus `checkpoint`, `step`, `dataset`,
@@ -99,12 +115,19 @@ def evaluate_workdir(
     ...     extractor="classifier:digits.keras")  # doctest: +SKIP
     >>> result["fid"]  # doctest: +SKIP
     """
+    # An output that cannot be written fails before the work.
+    base = workdir if os.path.isdir(workdir) else os.path.dirname(workdir)
+    integrity.check_writable(
+        output or os.path.join(base, "evaluation.json"), "output", False
+    )
     checkpoint = workdir
     if os.path.isdir(workdir):
-        checkpoint = workdir_lib.latest_checkpoint(workdir)
-    gan = workdir_lib.load_gan(workdir)
+        # Damaged checkpoints are set aside (with a warning) first.
+        checkpoint = workdir_lib.newest_intact_checkpoint(workdir) or workdir
+    gan = workdir_lib.load_gan(checkpoint)
     feature_extractor = load_extractor(extractor)
     size, _, channels = gan.image_shape
+    _check_data_matches(gan, dataset, split, workdir, allow_conversion)
     key = json.dumps(
         [
             dataset,
@@ -171,3 +194,38 @@ def evaluate_workdir(
         json.dump(result, f, indent=2)
     os.replace(output + ".partial", output)
     return result
+
+
+def _check_data_matches(gan, dataset, split, workdir, allow_conversion):
+    """Refuses real images of another shape than the model's.
+
+    Unless the run was trained on that dataset (and so converted it the same
+    way) or `allow_conversion` is set.
+    """
+    size, _, channels = gan.image_shape
+    height, width, native_channels = data.describe(
+        dataset, split=split
+    ).image_shape
+    changes = []
+    if native_channels != channels:
+        changes.append(f"{native_channels} -> {channels} channels")
+    if (height, width) != (size, size) and None not in (height, width):
+        changes.append(f"{height}x{width} -> {size}x{size} pixels")
+    if not changes or allow_conversion:
+        return
+    trained_on = None
+    if os.path.isdir(workdir):
+        try:
+            trained_on = (workdir_lib.read_config(workdir) or {}).get("dataset")
+        except integrity.DamagedFileError:
+            trained_on = None
+    if trained_on == dataset:
+        return  # converted as in training
+    trained = f" ({trained_on!r})" if trained_on else ""
+    raise ValueError(
+        f"The model makes {size}x{size}x{channels} images but {dataset!r} "
+        f"holds {height}x{width}x{native_channels} ones; scoring would "
+        f"convert the real images ({', '.join(changes)}) and compare "
+        "different things. Evaluate against the data the model was trained "
+        f"on{trained}, or pass allow_conversion=True to convert them anyway."
+    )

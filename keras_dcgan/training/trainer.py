@@ -20,15 +20,23 @@ rewritten from the resumed step on.
 import contextlib
 import functools
 import os
+import shutil
+import signal
+import tempfile
 
 import keras
 import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import data
+from keras_dcgan import distribute
+from keras_dcgan import integrity
+from keras_dcgan import lockfile
+from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models.dcgan import DCGAN
+from keras_dcgan.models.dcgan import check_pixel_range
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 from keras_dcgan.training.config import TrainConfig
@@ -220,7 +228,7 @@ def prepare_workdir(
     """
     if overwrite:
         workdir_lib.remove_training_outputs(workdir)
-    saved = workdir_lib.read_config(workdir)
+    saved = _read_saved_config(workdir)
     if saved is not None:
         changes = TrainConfig.from_dict(saved).incompatible_changes(config)
         if changes:
@@ -234,16 +242,66 @@ def prepare_workdir(
                 overwrite=True,
             )
     workdir_lib.remove_partial_files(workdir)
-    resume_from = workdir_lib.latest_checkpoint(workdir)
-    if saved is None and resume_from is not None:
+    if saved is None and workdir_lib.list_checkpoints(workdir):
         raise OptionError(
             f"Workdir {workdir!r} has checkpoints but no "
             f"{workdir_lib.CONFIG_FILE}; cannot tell which configuration "
             "they belong to. Pass {overwrite} to delete them and start again.",
             overwrite=True,
         )
+    resume_from = workdir_lib.newest_intact_checkpoint(workdir)
     workdir_lib.write_config(workdir, config.to_dict())
     return resume_from
+
+
+def _read_saved_config(workdir: str) -> dict | None:
+    """`config.json`; if damaged, the copy in the newest intact checkpoint.
+
+    Damaged means unreadable, or readable but defining another run than the
+    checkpoint's (checksummed) copy: a flipped bit that leaves valid JSON.
+    The damaged file is moved aside (never deleted) with a warning naming it.
+    """
+    try:
+        saved = workdir_lib.read_config(workdir)
+        damaged = None
+    except integrity.DamagedFileError as error:
+        saved, damaged = None, error
+    if saved is None and damaged is None:
+        return None
+    checkpoint = workdir_lib.newest_intact_checkpoint(workdir)
+    copy = None
+    if checkpoint is not None:
+        copy = workdir_lib.read_checkpoint_state(checkpoint).get("train_config")
+    if damaged is None:
+        if copy is None:
+            return saved
+        try:
+            changes = TrainConfig.from_dict(copy).incompatible_changes(
+                TrainConfig.from_dict(saved)
+            )
+        except (ValueError, TypeError, KeyError) as error:
+            changes = [f"unreadable settings ({error})"]
+        if not changes:
+            return saved
+        damaged = integrity.DamagedFileError(
+            os.path.join(workdir, workdir_lib.CONFIG_FILE),
+            f"it defines another run than the copy saved with {checkpoint!r} "
+            f"({'; '.join(changes)})",
+        )
+    if copy is None:
+        raise ValueError(
+            f"{damaged} No checkpoint of the run holds a copy of the "
+            "configuration. Repair or remove the file, or pass "
+            "overwrite=True to start the run again."
+        ) from None
+    moved = integrity.move_aside(damaged.path)
+    integrity.warn_damaged(
+        damaged.path,
+        damaged.reason,
+        moved,
+        f"using the copy of the configuration saved in {checkpoint!r}",
+    )
+    return copy
 
 
 def train(
@@ -283,7 +341,13 @@ def train(
         The trained `DCGAN`.
 
     Raises:
-        ValueError: A configuration the data or the workdir cannot take.
+        ValueError: A configuration the data or the workdir cannot take, or
+            images outside [-1, 1].
+        PermissionError: `workdir` cannot be written.
+        keras_dcgan.lockfile.DirectoryLockedError: Another process trains
+            into `workdir`.
+        TrainingInterrupted: Ctrl-C or SIGTERM stopped training; the
+            current step was saved first.
         keras_dcgan.callbacks.NonFiniteLossError: A loss became NaN or
             infinite; the newest checkpoint is the last good one.
 
@@ -292,6 +356,22 @@ def train(
     >>> config = get_train_config("mnist", dataset="mnist-sample", epochs=1)
     >>> gan = train(config, "runs/example")  # doctest: +SKIP
     """
+    with contextlib.ExitStack() as cleanup:
+        return _train(
+            config,
+            workdir,
+            overwrite,
+            dataset,
+            callbacks,
+            strategy,
+            verbose,
+            cleanup,
+        )
+
+
+def _train(
+    config, workdir, overwrite, dataset, callbacks, strategy, verbose, cleanup
+):
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     # The data order depends on TensorFlow's global seed too: set it on
@@ -299,6 +379,8 @@ def train(
     keras.utils.set_random_seed(config.seed)
     # Bad settings fail before the workdir is touched.
     check_networks(config)
+    # A workdir that cannot be written fails before any work.
+    integrity.check_writable(workdir, "workdir")
     if dataset is None:
         examples, num_examples = load_examples(config)
     else:
@@ -320,6 +402,8 @@ def train(
             f"makes {expected}; pass one image at a time (unbatched) of the "
             "network's image_size and channels."
         )
+    # Cheaply, before the shuffle buffer: the first images in file order.
+    check_pixel_range(examples.batch(256).take(1), "the training data")
     steps_per_epoch = num_examples // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(
@@ -335,10 +419,25 @@ def train(
             )
         steps_per_epoch = config.steps_per_epoch
 
-    resume_from = prepare_workdir(workdir, config, overwrite)
+    # Only the chief writes the workdir; other workers write to their own
+    # temporary folder (as Keras' ModelCheckpoint does) and read the
+    # workdir without changing it, so they resume from the same checkpoint.
+    chief = distribute.is_chief(strategy or tf.distribute.get_strategy())
+    read_dir = workdir
+    if chief:
+        cleanup.enter_context(lockfile.DirectoryLock(workdir, "training"))
+        resume_from = prepare_workdir(workdir, config, overwrite)
+    else:
+        workdir = tempfile.mkdtemp(prefix="keras-dcgan-worker-")
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        resume_from = None
+        if not overwrite:
+            resume_from = workdir_lib.newest_intact_checkpoint(
+                read_dir, move_damaged=False
+            )
     _print(
         verbose,
-        f"Configuration (all of it in {workdir}/{workdir_lib.CONFIG_FILE}), "
+        f"Configuration (all of it in {read_dir}/{workdir_lib.CONFIG_FILE}), "
         "changed from the defaults:",
     )
     _print(verbose, config.summary())
@@ -376,6 +475,11 @@ def train(
         return gan
 
     callbacks = _callbacks(config, workdir, steps_per_epoch, callbacks, verbose)
+    stop = callbacks_lib.StopOnSignal()
+    if not distribute.is_multi_worker(strategy or tf.distribute.get_strategy()):
+        # A worker that stopped alone would leave the others waiting.
+        callbacks.insert(0, stop)
+        cleanup.enter_context(stop.installed())
     if batch:
         # Finish the interrupted epoch first: Keras epochs cannot start
         # in the middle, so this fit covers the rest of one epoch.
@@ -390,9 +494,10 @@ def train(
             callbacks=callbacks,
             verbose=verbose,
             shuffle=False,  # each epoch is already shuffled, by seed
+            check_range=False,  # checked above
         )
         epoch += 1
-    if epoch < config.epochs:
+    if epoch < config.epochs and stop.received is None:
         batches = epoch_batches(
             examples, config, steps_per_epoch, epoch, config.epochs
         )
@@ -404,9 +509,35 @@ def train(
             callbacks=callbacks,
             verbose=verbose,
             shuffle=False,  # each epoch is already shuffled, by seed
+            check_range=False,  # checked above
         )
+    if stop.received is not None:
+        saved = workdir_lib.latest_checkpoint(workdir)
+        raise TrainingInterrupted(stop.received, global_step(gan), saved)
     _print(verbose, f"Done: {workdir_lib.latest_checkpoint(workdir)}")
     return gan
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """`train` stopped on SIGINT or SIGTERM after saving the current step.
+
+    A `KeyboardInterrupt`, so code that handles Ctrl-C keeps working.
+
+    Attributes:
+        signal_name: str. `"SIGINT"` or `"SIGTERM"`.
+        step: int. The global step saved.
+        checkpoint: str or None. The checkpoint holding that step.
+    """
+
+    def __init__(self, signum: int, step: int, checkpoint: str | None):
+        self.signal_name = signal.Signals(signum).name
+        self.step = step
+        self.checkpoint = checkpoint
+        super().__init__(
+            f"Training stopped by {self.signal_name} at step {step}; saved "
+            f"{checkpoint}. Call `train` again with the same configuration "
+            "and workdir to resume from it."
+        )
 
 
 def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
@@ -447,6 +578,8 @@ def _callbacks(config, workdir, steps_per_epoch, extra_callbacks, verbose):
             state={
                 "steps_per_epoch": steps_per_epoch,
                 "batch_size": config.batch_size,
+                # A copy, should config.json be damaged.
+                "train_config": config.to_dict(),
             },
         ),
         *(extra_callbacks or []),

@@ -23,6 +23,7 @@ DCGAN's training noise), so `save_checkpoint` stores it in the `.json` and
 `load_gan` restores it.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -30,6 +31,8 @@ import shutil
 
 import keras
 import numpy as np
+
+from keras_dcgan import integrity
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -110,9 +113,11 @@ def read_checkpoint_state(path: str) -> dict:
 
     Returns:
         The dict stored in the checkpoint's `.json` file.
+
+    Raises:
+        keras_dcgan.integrity.DamagedFileError: The `.json` is not JSON.
     """
-    with open(path[: -len(".keras")] + ".json") as f:
-        return json.load(f)
+    return integrity.read_json(path[: -len(".keras")] + ".json")
 
 
 def save_checkpoint(gan, workdir: str, step: int, state: dict) -> str:
@@ -132,13 +137,32 @@ def save_checkpoint(gan, workdir: str, step: int, state: dict) -> str:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path + ".partial.keras"
     gan.save(partial)
+    # The digest lets a reader tell a whole file from a damaged one.
+    digest = integrity.sha256(partial)
     os.replace(partial, path)
-    state = {**state, "rng_state": rng_state(gan)}
+    state = {**state, "rng_state": rng_state(gan), "sha256": digest}
+    state["checksum"] = state_checksum(state)
     state_path = path[: -len(".keras")] + ".json"
     with open(state_path + ".partial", "w") as f:
         json.dump(state, f, indent=2)
     os.replace(state_path + ".partial", state_path)
     return path
+
+
+def state_checksum(state: dict) -> str:
+    """The SHA-256 of a checkpoint's counters, without their `checksum`.
+
+    Lets a reader tell a flipped digit in otherwise valid JSON.
+
+    Args:
+        state: dict. The counters of a checkpoint.
+
+    Returns:
+        64 hex digits.
+    """
+    content = {key: value for key, value in state.items() if key != "checksum"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def rng_state(model) -> dict[str, list[int]]:
@@ -237,12 +261,14 @@ def read_config(workdir: str) -> dict | None:
 
     Returns:
         The parsed JSON, or None when the workdir has none.
+
+    Raises:
+        keras_dcgan.integrity.DamagedFileError: The file is not JSON.
     """
     path = os.path.join(workdir, CONFIG_FILE)
     if not os.path.exists(path):
         return None
-    with open(path) as f:
-        return json.load(f)
+    return integrity.read_json(path)
 
 
 def write_config(workdir: str, config: dict) -> str:
@@ -264,8 +290,21 @@ def write_config(workdir: str, config: dict) -> str:
     return path
 
 
+# Inside the folders train writes, the names it writes: `--overwrite`
+# deletes these and leaves anything else (a user's own files) in place.
+_WRITTEN_NAMES = {
+    CHECKPOINT_DIR: re.compile(r"^(step-\d{8,}\.(keras|json)(\..*)?|damaged)$"),
+    SAMPLES_DIR: re.compile(r"^step-\d{8,}\.png(\.partial)?$"),
+    TENSORBOARD_DIR: re.compile(r"^events\.out\.tfevents\..*$"),
+}
+
+
 def remove_training_outputs(workdir: str) -> list[str]:
     """Deletes what `keras-dcgan train` wrote (`TRAINING_OUTPUTS`) only.
+
+    Inside `checkpoints/`, `samples/` and `tensorboard/` only the files
+    training writes are deleted (and the folder, once empty): other files
+    placed there are kept.
 
     Args:
         workdir: str. The run's work directory.
@@ -276,14 +315,126 @@ def remove_training_outputs(workdir: str) -> list[str]:
     removed = []
     for name in TRAINING_OUTPUTS:
         path = os.path.join(workdir, name)
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
-        else:
+        if name in _WRITTEN_NAMES and os.path.isdir(path):
+            for entry in sorted(os.listdir(path)):
+                if not _WRITTEN_NAMES[name].match(entry):
+                    continue
+                entry_path = os.path.join(path, entry)
+                if os.path.isdir(entry_path):
+                    shutil.rmtree(entry_path)
+                else:
+                    os.remove(entry_path)
+                removed.append(entry_path)
+            if not os.listdir(path):
+                os.rmdir(path)
+                removed.append(path)
             continue
-        removed.append(path)
+        for written in (path, path + ".partial", path + ".damaged"):
+            if os.path.isdir(written) and not os.path.islink(written):
+                shutil.rmtree(written)
+            elif os.path.lexists(written):
+                os.remove(written)
+            else:
+                continue
+            removed.append(written)
     return removed
+
+
+DAMAGED_DIR = "damaged"
+# What every `.keras` file Keras writes holds.
+_KERAS_MEMBERS = ("config.json", "model.weights.h5")
+
+
+def checkpoint_damage(path: str) -> str | None:
+    """Why a checkpoint is damaged, or None when it reads back whole.
+
+    Checks the `.json` counters (JSON, with the step the name says) and the
+    `.keras` file (a zip archive whose every member passes its CRC check and
+    whose SHA-256 matches the one saved in the `.json`, when saved).
+
+    Args:
+        path: str. A checkpoint's `.keras` path.
+
+    Returns:
+        A reason (str), or None.
+    """
+    state_path = path[: -len(".keras")] + ".json"
+    try:
+        state = integrity.read_json(state_path)
+    except integrity.DamagedFileError as error:
+        return f"its counters {os.path.basename(state_path)} are {error.reason}"
+    except OSError as error:
+        return f"its counters cannot be read ({error})"
+    match = _CHECKPOINT_RE.match(os.path.basename(path))
+    if not isinstance(state, dict) or (
+        match and state.get("step") != int(match.group(1))
+    ):
+        return (
+            f"its counters {os.path.basename(state_path)} do not hold the "
+            "step its name says"
+        )
+    if "checksum" in state and state["checksum"] != state_checksum(state):
+        return (
+            f"its counters {os.path.basename(state_path)} differ from their "
+            "checksum"
+        )
+    damage = integrity.zip_damage(path, _KERAS_MEMBERS)
+    if damage is not None:
+        return damage
+    expected = state.get("sha256")
+    if expected is not None and integrity.sha256(path) != expected:
+        return "its SHA-256 differs from the one saved when it was written"
+    return None
+
+
+def move_checkpoint_aside(path: str) -> str | None:
+    """Moves a damaged checkpoint (`.keras` and `.json`) to `damaged/`.
+
+    Args:
+        path: str. The checkpoint's `.keras` path.
+
+    Returns:
+        The `.keras` file's new path, or None when it could not be moved.
+    """
+    directory = os.path.join(os.path.dirname(path), DAMAGED_DIR)
+    state_path = path[: -len(".keras")] + ".json"
+    moved = integrity.move_aside(path, directory)
+    if moved is not None and os.path.exists(state_path):
+        integrity.move_aside(state_path, directory)
+    return moved
+
+
+def newest_intact_checkpoint(workdir: str, move_damaged: bool = True):
+    """The newest checkpoint of a workdir that reads back whole.
+
+    Damaged checkpoints (see `checkpoint_damage`) newer than it are moved to
+    `checkpoints/damaged/` (never deleted) and each is reported with a
+    `keras_dcgan.integrity.DamagedFileWarning` naming the file, the reason
+    and where it went.
+
+    Args:
+        workdir: str. The run's work directory.
+        move_damaged: bool. Move damaged checkpoints aside; False only
+            skips them (for readers that must not change the workdir).
+            Defaults to True.
+
+    Returns:
+        The `.keras` path, or None when no intact checkpoint is left.
+    """
+    checkpoints = list_checkpoints(workdir)
+    for index in range(len(checkpoints) - 1, -1, -1):
+        path = checkpoints[index][1]
+        reason = checkpoint_damage(path)
+        if reason is None:
+            return path
+        moved = move_checkpoint_aside(path) if move_damaged else None
+        fallback = (
+            f"falling back to {checkpoints[index - 1][1]!r}"
+            if index
+            else "no older checkpoint is left"
+        )
+        integrity.warn_damaged(path, reason, moved, fallback)
+    return None
 
 
 def load_gan(workdir_or_file: str):
@@ -296,13 +447,27 @@ def load_gan(workdir_or_file: str):
         The compiled `DCGAN`, with its training-noise RNG state restored
         when the checkpoint's `.json` holds it.
 
+    Raises:
+        FileNotFoundError: No intact checkpoint, or no such path.
+        keras_dcgan.integrity.DamagedFileError: The `.keras` file given is
+            damaged. (In a workdir, damaged checkpoints are moved aside
+            with a warning and the newest intact one is loaded.)
+        ValueError: The file holds a Keras model that is not a `DCGAN`.
+
     Example:
     >>> gan = load_gan("runs/demo")  # doctest: +SKIP
     """
     path = workdir_or_file
     if os.path.isdir(workdir_or_file):
-        path = latest_checkpoint(workdir_or_file)
+        had_checkpoints = bool(list_checkpoints(workdir_or_file))
+        path = newest_intact_checkpoint(workdir_or_file)
         if path is None:
+            if had_checkpoints:
+                raise FileNotFoundError(
+                    f"No intact checkpoint in workdir {workdir_or_file!r}, "
+                    "only damaged ones (moved to "
+                    f"{CHECKPOINT_DIR}/{DAMAGED_DIR}/)."
+                )
             raise FileNotFoundError(
                 f"No checkpoint in workdir {workdir_or_file!r}: expected "
                 f"{CHECKPOINT_DIR}/step-NNNNNNNN.keras files written by "
@@ -312,11 +477,27 @@ def load_gan(workdir_or_file: str):
         raise FileNotFoundError(
             f"{workdir_or_file!r} is neither a workdir nor a .keras file."
         )
-    # Registers the package's serializable classes before deserializing
-    # (`import keras_dcgan` alone imports nothing: the package is lazy).
-    import keras_dcgan.models.dcgan  # noqa: F401
+    else:
+        state_path = path[: -len(".keras")] + ".json"
+        reason = (
+            checkpoint_damage(path)
+            if os.path.exists(state_path)
+            else integrity.zip_damage(path, _KERAS_MEMBERS)
+        )
+        if reason is not None:
+            raise integrity.DamagedFileError(
+                path, reason, "Load an intact checkpoint or its workdir."
+            )
+    # Registers the package's serializable classes before deserializing.
+    from keras_dcgan.models import DCGAN
 
     gan = keras.models.load_model(path)
+    if not isinstance(gan, DCGAN):
+        raise ValueError(
+            f"{path!r} holds a {type(gan).__name__} ({gan.name!r}), not a "
+            "keras_dcgan DCGAN; pass a workdir or a checkpoint written by "
+            "`keras-dcgan train` (WORKDIR/checkpoints/step-NNNNNNNN.keras)."
+        )
     state_path = path[: -len(".keras")] + ".json"
     if os.path.exists(state_path):
         saved_rng = read_checkpoint_state(path).get("rng_state")

@@ -77,5 +77,5 @@ def test_rejects_bad_arguments(kwargs, message):
 def test_rejects_mismatched_features():
     with pytest.raises(ValueError, match="dimensions differ: 2 vs 3"):
         kernel_distance(np.zeros((10, 2)), np.zeros((10, 3)))
-    with pytest.raises(ValueError, match="at least 2 samples"):
+    with pytest.raises(ValueError, match="at least 4 samples"):
         kernel_distance(np.zeros((1, 2)), np.zeros((10, 2)))

@@ -180,13 +180,24 @@ def test_checkpoints_without_config_are_refused(tmp_path):
         prepare_workdir(str(tmp_path), _config())
 
 
+class _PoisonWeights(keras.callbacks.Callback):
+    # NaN images are refused before training; NaN weights diverge in it.
+    def on_train_batch_begin(self, batch, logs=None):
+        kernel = self.model.discriminator.trainable_variables[0]
+        kernel.assign(np.full(kernel.shape, np.nan, kernel.dtype))
+
+
 def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
     with pytest.raises(
         NonFiniteLossError,
         match=r"diverged at step 1 \(epoch 1\).*nan.*No checkpoint was saved",
     ):
         train(
-            _config(), str(tmp_path), dataset=_dataset(value=np.nan), verbose=0
+            _config(),
+            str(tmp_path),
+            dataset=_dataset(),
+            callbacks=[_PoisonWeights()],
+            verbose=0,
         )
     assert workdir.latest_checkpoint(str(tmp_path)) is None
 
