@@ -10,7 +10,6 @@ import pathlib
 
 import numpy as np
 import pytest
-
 from dcgan_test import random_images
 from dcgan_test import tiny_gan
 

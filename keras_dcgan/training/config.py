@@ -3,6 +3,7 @@
 import dataclasses
 import json
 
+from keras_dcgan import augment as augment_lib
 from keras_dcgan import losses
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.models import presets
@@ -66,6 +67,21 @@ class TrainConfig:
         num_samples: int. Images in each sample grid. Defaults to 64.
         tensorboard: bool. Write TensorBoard logs to `WORKDIR/tensorboard`.
             Defaults to True.
+        augment: str or None. Differentiable augmentation of the
+            discriminator's inputs (DiffAugment), comma-separated from
+            color, translation and cutout, e.g. `translation,cutout,color`.
+            Defaults to None (none).
+        augment_probability: float or None. Chance that each augmentation
+            is applied to each image; None is 1, or 0 at the start of
+            adaptive augmentation. Defaults to None.
+        ada_target: float or None. Adaptive augmentation: adjust the
+            probability to hold E[sign(D(real))] at this target (e.g. 0.6).
+            Defaults to None (fixed probability).
+        r1_weight: float. Weight gamma of the R1 gradient penalty on real
+            images, gamma/2 * ||grad D(x)||^2; 0 is off. Defaults to 0.
+        precision: str. Compute precision of both networks: float32,
+            mixed_bfloat16 or mixed_float16 (generated images stay float32).
+            Defaults to `"float32"`.
 
     Example:
     >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
@@ -99,6 +115,11 @@ class TrainConfig:
     sample_every_steps: int | None = None
     num_samples: int = 64
     tensorboard: bool = True
+    augment: str | None = None
+    augment_probability: float | None = None
+    ada_target: float | None = None
+    r1_weight: float = 0.0
+    precision: str = "float32"
 
     def __post_init__(self):
         for name in (
@@ -130,6 +151,13 @@ class TrainConfig:
             raise ValueError(
                 "`ema_decay` must be in (0, 1) or None; received "
                 f"{self.ema_decay!r}."
+            )
+        augment_lib.parse_policy(self.augment)
+        _check_augment(self)
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"Unknown precision {self.precision!r}; expected one of "
+                f"{list(PRECISIONS)}."
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"`seed` must be an int; received {self.seed!r}.")
@@ -229,6 +257,32 @@ RESUMABLE_FIELDS = frozenset(
         "tensorboard",
     }
 )
+
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+def _check_augment(config: TrainConfig) -> None:
+    probability, target = config.augment_probability, config.ada_target
+    if (probability is not None or target is not None) and not config.augment:
+        raise ValueError(
+            "`augment_probability` and `ada_target` need an `augment` policy "
+            "such as 'translation,cutout,color'; received augment="
+            f"{config.augment!r}."
+        )
+    if probability is not None and not 0.0 <= probability <= 1.0:
+        raise ValueError(
+            "`augment_probability` must be in [0, 1] or None; received "
+            f"{probability!r}."
+        )
+    if target is not None and not 0.0 < target < 1.0:
+        raise ValueError(
+            f"`ada_target` must be in (0, 1) or None; received {target!r}."
+        )
+    if not config.r1_weight >= 0:
+        raise ValueError(
+            f"`r1_weight` must be >= 0; received {config.r1_weight!r}."
+        )
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:

@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import data
+from keras_dcgan.models import blocks
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
@@ -144,9 +145,13 @@ def build_gan(config: TrainConfig) -> DCGAN:
         A compiled `DCGAN`.
     """
     keras.utils.set_random_seed(config.seed)
+    # The networks record the policy they were built under and save it.
+    with blocks.dtype_policy_scope(config.precision):
+        generator = config.network.build_generator()
+        discriminator = config.network.build_discriminator()
     gan = DCGAN(
-        generator=config.network.build_generator(),
-        discriminator=config.network.build_discriminator(),
+        generator=generator,
+        discriminator=discriminator,
         seed=config.seed,
         ema_decay=config.ema_decay,
     )
@@ -161,6 +166,10 @@ def build_gan(config: TrainConfig) -> DCGAN:
         gradient_penalty_weight=config.gradient_penalty_weight,
         label_smoothing=config.label_smoothing,
         discriminator_steps=config.discriminator_steps,
+        augment=config.augment,
+        augment_probability=config.augment_probability,
+        ada_target=config.ada_target,
+        r1_weight=config.r1_weight,
     )
     return gan
 
