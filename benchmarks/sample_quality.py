@@ -50,11 +50,11 @@ from absl import flags
 
 from keras_dcgan import images as images_lib
 from keras_dcgan import metrics
-from keras_dcgan import workdir as workdir_lib
 from keras_dcgan.data import sources
 from keras_dcgan.data.idx import read_idx
 from keras_dcgan.training import config as config_lib
 from keras_dcgan.training import trainer
+from keras_dcgan.training import workdir as workdir_lib
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 # The shared data sits beside the repository (as tests/shared_data.py).
