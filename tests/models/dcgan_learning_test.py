@@ -54,7 +54,11 @@ def tiny_gan(tiny_gan):
             "non_saturating",
             "batch",
             1,
-            {"augment": "translation,cutout,color", "r1_weight": 0.1},
+            {
+                "augment": "translation,cutout,color",
+                "augment_probability": 0.5,
+                "r1_weight": 0.1,
+            },
         ),
     ],
 )
