@@ -195,7 +195,7 @@ def adapt_probability(probability, r_t, target, global_batch_size):
         The new `p`, a float32 scalar clipped to [0, 1].
 
     Example:
-    >>> float(adapt_probability(0.5, 1.0, 0.6, 10_000))
+    >>> round(float(adapt_probability(0.5, 1.0, 0.6, 10_000)), 4)
     0.6
 
     Reference:
