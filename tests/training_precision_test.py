@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from dcgan_test import random_images
+
 from keras_dcgan.training.config import get_train_config
 from keras_dcgan.training.trainer import build_gan
 
