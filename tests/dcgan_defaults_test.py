@@ -8,12 +8,32 @@ run must end with the same weights.
 
 import pathlib
 
+import keras
 import numpy as np
 import pytest
-from dcgan_test import random_images
-from dcgan_test import tiny_gan
+
+from keras_dcgan import DCGAN
+from keras_dcgan import Discriminator
+from keras_dcgan import Generator
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "dcgan_default_weights.npz"
+
+
+def tiny_gan(seed=0, ema_decay=None, image_size=16, channels=1):
+    """The tiny DCGAN the golden weights were recorded with."""
+    keras.utils.set_random_seed(seed)
+    generator = Generator(
+        latent_dim=8, image_size=image_size, channels=channels, filters=8
+    )
+    discriminator = Discriminator(
+        image_size=image_size, channels=channels, filters=8
+    )
+    return DCGAN(generator, discriminator, seed=seed, ema_decay=ema_decay)
+
+
+def random_images(count=16, size=16, channels=1, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, (count, size, size, channels)).astype("float32")
 
 
 @pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
