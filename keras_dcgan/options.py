@@ -71,3 +71,48 @@ def check_loss(loss: str, label_smoothing: float = 0.0) -> None:
             f"losses {list(CROSS_ENTROPY_LOSSES)}; loss {loss!r} has no "
             "labels to smooth. Set label_smoothing=0."
         )
+
+
+# Compute precisions of `TrainConfig.precision`: Keras dtype policies.
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+# DiffAugment transforms (`keras_dcgan.augment`) and the uniform numbers each
+# consumes per image: one decides whether it is applied (probability p), the
+# others parametrise it.
+AUGMENTATIONS = {"color": 4, "translation": 3, "cutout": 3}
+
+
+def parse_augment_policy(policy: str | None) -> tuple[str, ...]:
+    """The transforms of a policy string such as `"translation,cutout"`.
+
+    Args:
+        policy: str or None. Comma-separated names from `AUGMENTATIONS`
+            (`"color"`, `"translation"`, `"cutout"`), applied in that order;
+            None or `""` is no augmentation.
+
+    Returns:
+        A tuple of transform names, empty for no augmentation.
+
+    Raises:
+        ValueError: An unknown or repeated name.
+
+    Example:
+    >>> parse_augment_policy("translation,cutout,color")
+    ('translation', 'cutout', 'color')
+    """
+    if not policy:
+        return ()
+    if not isinstance(policy, str):
+        raise ValueError(
+            f"The augmentation policy must be a string such as "
+            f"'translation,cutout,color'; received {policy!r}."
+        )
+    names = tuple(name.strip() for name in policy.split(","))
+    unknown = [name for name in names if name not in AUGMENTATIONS]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(
+            f"Unknown or repeated augmentation {unknown or list(names)} in "
+            f"policy {policy!r}; expected comma-separated names from "
+            f"{sorted(AUGMENTATIONS)}, each at most once."
+        )
+    return names

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan import augment as augment_lib
 from keras_dcgan import distribute
 from keras_dcgan import losses
 from keras_dcgan.checks import check_positive_int
@@ -280,6 +281,10 @@ class DCGAN(keras.Model):
         gradient_penalty_weight=10.0,
         label_smoothing=0.0,
         discriminator_steps=1,
+        augment=None,
+        augment_probability=None,
+        ada_target=None,
+        r1_weight=0.0,
         **kwargs,
     ):
         """Configures the adversarial training.
@@ -306,14 +311,49 @@ class DCGAN(keras.Model):
             discriminator_steps: int. Discriminator updates per generator
                 update. Each reuses the step's real batch with new fakes.
                 Defaults to 1.
+            augment: str or None. Differentiable augmentation (DiffAugment)
+                of every discriminator input, real and fake, in both the
+                discriminator and the generator updates and in training
+                only: comma-separated transforms from
+                `keras_dcgan.augment.TRANSFORMS`, such as
+                `"translation,cutout,color"`. None augments nothing.
+                Defaults to None.
+            augment_probability: float or None. Chance in [0, 1] that each
+                transform is applied to each image. None means 1, or 0 at
+                the start of adaptive augmentation. Defaults to None.
+            ada_target: float or None. Adaptive augmentation (ADA): after
+                every step the probability moves toward keeping
+                `r_t = E[sign(D(real))]` at this target (0.6 in the paper),
+                by up to `batch / keras_dcgan.augment.ADA_ADJUSTMENT_IMAGES`
+                a step. The probability is saved with the model, so a
+                resumed run continues with it. Needs `augment`. None keeps
+                the probability fixed. Defaults to None.
+            r1_weight: float. Weight gamma of the R1 penalty on real
+                images, `gamma / 2 * ||grad_x D(x)||^2` per example, added
+                to the discriminator loss of any `loss`; typical values are
+                0.1 to 10. 0 turns it off. Defaults to 0.
             **kwargs: `keras.Model.compile` arguments that apply to a GAN:
                 `jit_compile`, `steps_per_execution`, `run_eagerly`.
 
         Example:
         >>> gan = DCGAN.from_preset("mnist")
         >>> gan.compile(loss="wasserstein", discriminator_steps=2)
+        >>> gan.compile(augment="translation,cutout", ada_target=0.6,
+        ...             r1_weight=1.0)
+
+        Reference:
+            Zhao et al., "Differentiable Augmentation for Data-Efficient GAN
+            Training", 2020. https://arxiv.org/abs/2006.10738 ;
+            Karras et al., "Training Generative Adversarial Networks with
+            Limited Data", 2020. https://arxiv.org/abs/2006.06676 ;
+            Mescheder et al., "Which Training Methods for GANs do actually
+            Converge?", 2018 (R1). https://arxiv.org/abs/1801.04406
         """
         losses.check_loss(loss, label_smoothing)
+        policy = augment_lib.parse_policy(augment)
+        self._check_augment_options(
+            policy, augment_probability, ada_target, r1_weight
+        )
         if gradient_penalty_weight < 0:
             raise ValueError(
                 "`gradient_penalty_weight` must be >= 0; received "
@@ -350,10 +390,57 @@ class DCGAN(keras.Model):
         self.gradient_penalty_weight = gradient_penalty_weight
         self.label_smoothing = label_smoothing
         self.discriminator_steps = discriminator_steps
+        self.augment = augment
+        self.augment_policy = policy
+        self.ada_target = ada_target
+        self.r1_weight = float(r1_weight)
+        self.augment_probability = augment_probability
+        self.augment_p = None
+        if policy:
+            if augment_probability is None:
+                augment_probability = 0.0 if ada_target is not None else 1.0
+            # Changed by adaptive augmentation; every replica computes the
+            # same update, so the first replica's value is the value.
+            self.augment_p = keras.Variable(
+                float(augment_probability),
+                trainable=False,
+                dtype="float32",
+                aggregation="only_first_replica",
+                name="augment_probability",
+            )
         # Slot variables must exist before a distributed step runs: creating
         # them lazily inside a replica context fails under MirroredStrategy.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    @staticmethod
+    def _check_augment_options(policy, probability, ada_target, r1_weight):
+        if probability is not None and not 0.0 <= probability <= 1.0:
+            raise ValueError(
+                "`augment_probability` must be in [0, 1] or None; received "
+                f"{probability!r}."
+            )
+        if probability is not None and not policy:
+            raise ValueError(
+                f"`augment_probability={probability!r}` needs an `augment` "
+                "policy such as 'translation,cutout,color'."
+            )
+        if ada_target is not None:
+            if not policy:
+                raise ValueError(
+                    f"`ada_target={ada_target!r}` (adaptive augmentation) "
+                    "needs an `augment` policy such as "
+                    "'translation,cutout,color'."
+                )
+            if not 0.0 < ada_target < 1.0:
+                raise ValueError(
+                    "`ada_target` must be in (0, 1) or None; received "
+                    f"{ada_target!r}."
+                )
+        if not r1_weight >= 0:
+            raise ValueError(
+                f"`r1_weight` must be >= 0; received {r1_weight!r}."
+            )
 
     def _computes_in_float16(self):
         return "float16" in (
@@ -375,6 +462,10 @@ class DCGAN(keras.Model):
             "gradient_penalty_weight": self.gradient_penalty_weight,
             "label_smoothing": self.label_smoothing,
             "discriminator_steps": self.discriminator_steps,
+            "augment": self.augment,
+            "augment_probability": self.augment_probability,
+            "ada_target": self.ada_target,
+            "r1_weight": self.r1_weight,
             "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
         }
@@ -411,9 +502,17 @@ class DCGAN(keras.Model):
         store["noise_seed"] = keras.ops.convert_to_numpy(
             self.seed_generator.state
         )
+        # The adaptive augmentation probability, so a resumed run continues
+        # with the probability the killed run had reached.
+        if getattr(self, "augment_p", None) is not None:
+            store["augment_probability"] = keras.ops.convert_to_numpy(
+                self.augment_p
+            )
 
     def load_own_variables(self, store):
         self.seed_generator.state.assign(store["noise_seed"])
+        if getattr(self, "augment_p", None) is not None:
+            self.augment_p.assign(store["augment_probability"])
 
     @property
     def conditional(self):
@@ -593,16 +692,51 @@ class DCGAN(keras.Model):
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
         return tf.square(norms - 1.0)
 
+    def _augment(self, position, images):
+        """The discriminator's view of `images`: augmented if `augment`."""
+        if not getattr(self, "augment_policy", ()):
+            return images
+        uniforms = self._noise(
+            position, [augment_lib.num_random(self.augment_policy)], "uniform"
+        )
+        return augment_lib.augment(
+            images, self.augment_policy, uniforms, self.augment_p
+        )
+
+    def _real_logits(self, real_images, real_labels):
+        """`(logits, r1)` on the reals; r1 is the per-example R1 or None.
+
+        R1 is `r1_weight / 2 * ||grad_x D(x)||^2` at the real images the
+        discriminator sees (augmented when `augment` is set, as in Karras
+        et al. 2020). Called inside the loss tape, so its gradient with
+        respect to the weights is recorded.
+        """
+        if not getattr(self, "r1_weight", 0.0):
+            logits = self.discriminator(
+                self._inputs(real_images, real_labels), training=True
+            )
+            return logits, None
+        real_images = tf.cast(real_images, tf.float32)
+        with tf.GradientTape() as r1_tape:
+            r1_tape.watch(real_images)
+            logits = self.discriminator(
+                self._inputs(real_images, real_labels), training=True
+            )
+            total = tf.reduce_sum(tf.cast(logits, tf.float32))
+        grads = tf.cast(r1_tape.gradient(total, real_images), tf.float32)
+        penalty = tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])
+        return logits, 0.5 * self.r1_weight * penalty
+
     def _discriminator_step(self, position, real_images, real_labels=None):
         latents = self._noise(position, [self.latent_dim])
         fake_labels = self._fake_labels(position)
         fake_images = self.generator(
             self._inputs(latents, fake_labels), training=True
         )
+        real_images = self._augment(position, real_images)
+        fake_images = self._augment(position, fake_images)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(
-                self._inputs(real_images, real_labels), training=True
-            )
+            real_logits, r1 = self._real_logits(real_images, real_labels)
             fake_logits = self.discriminator(
                 self._inputs(fake_images, fake_labels), training=True
             )
@@ -615,6 +749,8 @@ class DCGAN(keras.Model):
                         position, real_images, fake_images, real_labels
                     )
                 )
+            if r1 is not None:
+                per_example += r1
             # The mean over the global batch: the optimizer sums the
             # replicas' gradients, which then add up to the global mean.
             loss = tf.nn.compute_average_loss(
@@ -635,6 +771,7 @@ class DCGAN(keras.Model):
             fake_images = self.generator(
                 self._inputs(latents, fake_labels), training=True
             )
+            fake_images = self._augment(position, fake_images)
             fake_logits = self.discriminator(
                 self._inputs(fake_images, fake_labels), training=True
             )
@@ -649,6 +786,19 @@ class DCGAN(keras.Model):
         grads = tape.gradient(scaled_loss, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return per_example
+
+    def _adapt_augment_probability(self, position, real_logits):
+        """ADA: moves `augment_p` by the sign of `r_t - ada_target`."""
+        signs = tf.reduce_sum(tf.sign(tf.cast(real_logits, tf.float32)))
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            signs = replica.all_reduce(tf.distribute.ReduceOp.SUM, signs)
+        r_t = signs / tf.cast(position[2], tf.float32)
+        self.augment_p.assign(
+            augment_lib.adapt_probability(
+                self.augment_p, r_t, self.ada_target, position[2]
+            )
+        )
 
     def _average_moving_statistics(self):
         """Averages the networks' moving statistics over the replicas.
@@ -712,6 +862,8 @@ class DCGAN(keras.Model):
                 position, real_images, real_labels
             )
         g_per_example = self._generator_step(position)
+        if getattr(self, "ada_target", None) is not None:
+            self._adapt_augment_probability(position, real_logits)
         self._average_moving_statistics()
         if self.ema_generator is not None:
             self._update_ema()
@@ -720,6 +872,8 @@ class DCGAN(keras.Model):
         self.real_prob_tracker.update_state(tf.sigmoid(real_logits))
         self.fake_prob_tracker.update_state(tf.sigmoid(fake_logits))
         logs = {metric.name: metric.result() for metric in self.metrics}
+        if getattr(self, "augment_p", None) is not None:
+            logs["augment_p"] = tf.convert_to_tensor(self.augment_p)
         if distribute.is_multi_worker(tf.distribute.get_strategy()):
             # Keras 3.15 reduces multi-worker logs with
             # `strategy.reduce("MEAN", value, axis=0)`, which fails on

@@ -5,6 +5,7 @@ import json
 import textwrap
 
 from keras_dcgan import options
+from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
@@ -90,6 +91,21 @@ class TrainConfig:
             automatically.
         skip_corrupt: bool. Leave out image files that do not decode
             (counted in a warning) instead of failing. Defaults to False.
+        augment: str or None. Differentiable augmentation of the
+            discriminator's inputs (DiffAugment), comma-separated from
+            color, translation and cutout, e.g. `translation,cutout,color`.
+            Defaults to None (none).
+        augment_probability: float or None. Chance that each augmentation
+            is applied to each image; None is 1, or 0 at the start of
+            adaptive augmentation. Defaults to None.
+        ada_target: float or None. Adaptive augmentation: adjust the
+            probability to hold E[sign(D(real))] at this target (e.g. 0.6).
+            Defaults to None (fixed probability).
+        r1_weight: float. Weight gamma of the R1 gradient penalty on real
+            images, gamma/2 * ||grad D(x)||^2; 0 is off. Defaults to 0.
+        precision: str. Compute precision of both networks: float32,
+            mixed_bfloat16 or mixed_float16 (generated images stay float32).
+            Defaults to `"float32"`.
 
     Example:
     >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
@@ -131,6 +147,11 @@ class TrainConfig:
     image_key: str | None = None
     label_key: str | None = None
     skip_corrupt: bool = False
+    augment: str | None = None
+    augment_probability: float | None = None
+    ada_target: float | None = None
+    r1_weight: float = 0.0
+    precision: str = "float32"
 
     def __post_init__(self):
         for name in (
@@ -167,6 +188,9 @@ class TrainConfig:
             low, high = _check_value_range(self.value_range)
             # JSON stores a list: keep the declared tuple type.
             object.__setattr__(self, "value_range", (low, high))
+        options.parse_augment_policy(self.augment)
+        _check_augment(self)
+        check_choice("precision", self.precision, options.PRECISIONS)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"`seed` must be an int; received {self.seed!r}.")
         if not isinstance(self.network, presets.NetworkConfig):
@@ -303,6 +327,29 @@ def _check_value_range(value_range) -> tuple[float, float]:
             f"received {value_range!r}."
         )
     return low, high
+
+
+def _check_augment(config: TrainConfig) -> None:
+    probability, target = config.augment_probability, config.ada_target
+    if (probability is not None or target is not None) and not config.augment:
+        raise ValueError(
+            "`augment_probability` and `ada_target` need an `augment` policy "
+            "such as 'translation,cutout,color'; received augment="
+            f"{config.augment!r}."
+        )
+    if probability is not None and not 0.0 <= probability <= 1.0:
+        raise ValueError(
+            "`augment_probability` must be in [0, 1] or None; received "
+            f"{probability!r}."
+        )
+    if target is not None and not 0.0 < target < 1.0:
+        raise ValueError(
+            f"`ada_target` must be in (0, 1) or None; received {target!r}."
+        )
+    if not config.r1_weight >= 0:
+        raise ValueError(
+            f"`r1_weight` must be >= 0; received {config.r1_weight!r}."
+        )
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:

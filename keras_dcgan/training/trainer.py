@@ -35,6 +35,7 @@ from keras_dcgan import lockfile
 from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
+from keras_dcgan.models import blocks
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.models.dcgan import check_pixel_range
 from keras_dcgan.training import workdir as workdir_lib
@@ -170,9 +171,13 @@ def build_gan(config: TrainConfig) -> DCGAN:
         A compiled `DCGAN`.
     """
     keras.utils.set_random_seed(config.seed)
+    # The networks record the policy they were built under and save it.
+    with blocks.dtype_policy_scope(config.precision):
+        generator = config.network.build_generator()
+        discriminator = config.network.build_discriminator()
     gan = DCGAN(
-        generator=config.network.build_generator(),
-        discriminator=config.network.build_discriminator(),
+        generator=generator,
+        discriminator=discriminator,
         seed=config.seed,
         ema_decay=config.ema_decay,
     )
@@ -187,6 +192,10 @@ def build_gan(config: TrainConfig) -> DCGAN:
         gradient_penalty_weight=config.gradient_penalty_weight,
         label_smoothing=config.label_smoothing,
         discriminator_steps=config.discriminator_steps,
+        augment=config.augment,
+        augment_probability=config.augment_probability,
+        ada_target=config.ada_target,
+        r1_weight=config.r1_weight,
     )
     return gan
 

@@ -86,6 +86,29 @@ def test_two_replicas_give_single_device_gradients_for_every_loss(tmp_path):
         _assert_runs_equal(result, loss)
 
 
+def test_two_replicas_with_r1_and_adaptive_augmentation(tmp_path):
+    # R1 is per example and ADA's r_t is all-reduced, so both must give the
+    # single-device update. A layer-normalized discriminator judges each
+    # image on its own, which makes R1's per-example gradient exact on any
+    # split of the batch.
+    (result,) = _run_child(
+        tmp_path,
+        {
+            "loss": "hinge",
+            "optimizer": "sgd",
+            "synchronized": True,
+            "discriminator_normalization": "layer",
+            "compile": {
+                "r1_weight": 1.0,
+                "augment": "translation,cutout,color",
+                "ada_target": 0.1,
+                "augment_probability": 0.5,
+            },
+        },
+    )
+    _assert_runs_equal(result)
+
+
 def test_two_replicas_with_adam_ema_and_uneven_batch(tmp_path):
     # 7 images at batch size 4: the last batch of 3 splits unevenly between
     # the replicas, so losses must be averaged over the true global batch.
@@ -166,6 +189,9 @@ def _run_case(case, mirrored, single):
                 generator_filters=4,
                 discriminator_filters=4,
                 synchronized_batch_norm=case.get("synchronized", False),
+                discriminator_normalization=case.get(
+                    "discriminator_normalization", "batch"
+                ),
             )
             if case.get("noise_only"):
                 return gan
@@ -175,7 +201,9 @@ def _run_case(case, mirrored, single):
                 ]
             else:
                 optimizers = [paper_adam() for _ in range(2)]
-            gan.compile(*optimizers, loss=case["loss"])
+            gan.compile(
+                *optimizers, loss=case["loss"], **case.get("compile", {})
+            )
         return gan
 
     if case.get("noise_only"):

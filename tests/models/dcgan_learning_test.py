@@ -45,11 +45,25 @@ def tiny_gan(tiny_gan):
 
 
 @pytest.mark.parametrize(
-    ("loss", "normalization", "discriminator_steps"),
-    [("non_saturating", "batch", 1), ("wasserstein", "layer", 2)],
+    ("loss", "normalization", "discriminator_steps", "options"),
+    [
+        ("non_saturating", "batch", 1, {}),
+        ("wasserstein", "layer", 2, {}),
+        # Augmented discriminator inputs must not leak into the samples.
+        (
+            "non_saturating",
+            "batch",
+            1,
+            {
+                "augment": "translation,cutout,color",
+                "augment_probability": 0.5,
+                "r1_weight": 0.1,
+            },
+        ),
+    ],
 )
 def test_tiny_dcgan_learns_fixed_images(
-    loss, normalization, discriminator_steps, tiny_gan
+    loss, normalization, discriminator_steps, options, tiny_gan
 ):
     targets = target_images()
     untrained = [
@@ -66,6 +80,7 @@ def test_tiny_dcgan_learns_fixed_images(
         g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
         loss=loss,
         discriminator_steps=discriminator_steps,
+        **options,
     )
     data = np.repeat(targets, 64, axis=0)  # 256 images, 64 of each pattern
     gan.fit(data, batch_size=16, epochs=20, verbose=0)  # 320 steps

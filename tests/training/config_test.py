@@ -67,6 +67,11 @@ def test_get_train_config_applies_overrides():
         ({"beta_1": 1.5}, r"`beta_1` must be in \[0, 1\)"),
         ({"d_learning_rate": 0.0}, "`d_learning_rate` must be > 0"),
         ({"steps_per_epoch": -1}, "`steps_per_epoch` must be a positive"),
+        ({"augment": "zoom"}, r"Unknown or repeated augmentation \['zoom'\]"),
+        ({"ada_target": 0.6}, "need an `augment` policy"),
+        ({"augment": "color", "ada_target": 1.0}, r"must be in \(0, 1\)"),
+        ({"r1_weight": -0.5}, "`r1_weight` must be >= 0"),
+        ({"precision": "float16"}, "Unknown precision 'float16'; expected"),
     ],
 )
 def test_bad_settings_raise_clear_errors(kwargs, match):
