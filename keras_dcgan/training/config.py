@@ -66,6 +66,10 @@ class TrainConfig:
         num_samples: int. Images in each sample grid. Defaults to 64.
         tensorboard: bool. Write TensorBoard logs to `WORKDIR/tensorboard`.
             Defaults to True.
+        reuse_fakes: bool. The generator update reuses the discriminator
+            update's fakes (pytorch/examples' loop, about 9% less
+            arithmetic per step) instead of generating new ones (the
+            paper's). See `DCGAN.compile`. Defaults to False.
 
     Example:
     >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
@@ -99,6 +103,7 @@ class TrainConfig:
     sample_every_steps: int | None = None
     num_samples: int = 64
     tensorboard: bool = True
+    reuse_fakes: bool = False
 
     def __post_init__(self):
         for name in (
@@ -130,6 +135,11 @@ class TrainConfig:
             raise ValueError(
                 "`ema_decay` must be in (0, 1) or None; received "
                 f"{self.ema_decay!r}."
+            )
+        if not isinstance(self.reuse_fakes, bool):
+            raise ValueError(
+                "`reuse_fakes` must be True or False; received "
+                f"{self.reuse_fakes!r}."
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"`seed` must be an int; received {self.seed!r}.")

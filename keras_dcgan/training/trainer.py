@@ -160,6 +160,7 @@ def build_gan(config: TrainConfig) -> DCGAN:
         gradient_penalty_weight=config.gradient_penalty_weight,
         label_smoothing=config.label_smoothing,
         discriminator_steps=config.discriminator_steps,
+        reuse_fakes=config.reuse_fakes,
     )
     return gan
 
