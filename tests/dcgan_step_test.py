@@ -130,3 +130,19 @@ def test_reuse_fakes_trains_with_other_losses_and_discriminator_steps(loss):
 def test_reuse_fakes_must_be_a_bool():
     with pytest.raises(ValueError, match="`reuse_fakes` must be True or False"):
         _gan().compile(reuse_fakes="yes")
+
+
+def test_reuse_fakes_trains_a_conditional_gan():
+    keras.utils.set_random_seed(0)
+    gan = DCGAN(
+        Generator(
+            latent_dim=8, image_size=16, channels=1, filters=8, num_classes=3
+        ),
+        Discriminator(image_size=16, channels=1, filters=8, num_classes=3),
+        seed=0,
+    )
+    gan.compile(reuse_fakes=True)
+    labels = np.arange(16) % 3
+    history = gan.fit(_images(), labels, batch_size=8, epochs=1, verbose=0)
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
