@@ -285,6 +285,7 @@ class DCGAN(keras.Model):
         augment_probability=None,
         ada_target=None,
         r1_weight=0.0,
+        reuse_fakes=False,
         **kwargs,
     ):
         """Configures the adversarial training.
@@ -332,6 +333,15 @@ class DCGAN(keras.Model):
                 images, `gamma / 2 * ||grad_x D(x)||^2` per example, added
                 to the discriminator loss of any `loss`; typical values are
                 0.1 to 10. 0 turns it off. Defaults to 0.
+            reuse_fakes: bool. When True, the generator update reuses the
+                fakes of the (last) discriminator update, judged by the
+                updated discriminator, as pytorch/examples' DCGAN loop does,
+                instead of drawing new latents and running the generator
+                again: one generator forward pass less per step (3G + 8D
+                instead of 4G + 8D network passes, about 9% less arithmetic
+                for the presets), and the generator's batch-norm moving
+                statistics are updated once per step instead of twice. False
+                is the paper's algorithm. Defaults to False.
             **kwargs: `keras.Model.compile` arguments that apply to a GAN:
                 `jit_compile`, `steps_per_execution`, `run_eagerly`.
 
@@ -360,6 +370,11 @@ class DCGAN(keras.Model):
                 f"{gradient_penalty_weight!r}."
             )
         check_positive_int("discriminator_steps", discriminator_steps)
+        if not isinstance(reuse_fakes, bool):
+            raise ValueError(
+                "`reuse_fakes` must be True or False; received "
+                f"{reuse_fakes!r}."
+            )
         unsupported = set(kwargs) - {
             "jit_compile",
             "steps_per_execution",
@@ -408,6 +423,7 @@ class DCGAN(keras.Model):
                 aggregation="only_first_replica",
                 name="augment_probability",
             )
+        self.reuse_fakes = reuse_fakes
         # Slot variables must exist before a distributed step runs: creating
         # them lazily inside a replica context fails under MirroredStrategy.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -466,6 +482,7 @@ class DCGAN(keras.Model):
             "augment_probability": self.augment_probability,
             "ada_target": self.ada_target,
             "r1_weight": self.r1_weight,
+            "reuse_fakes": self.reuse_fakes,
             "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
         }
@@ -692,47 +709,17 @@ class DCGAN(keras.Model):
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
         return tf.square(norms - 1.0)
 
-    def _augment(self, position, images):
-        """The discriminator's view of `images`: augmented if `augment`."""
-        if not getattr(self, "augment_policy", ()):
-            return images
-        uniforms = self._noise(
-            position, [augment_lib.num_random(self.augment_policy)], "uniform"
-        )
-        return augment_lib.augment(
-            images, self.augment_policy, uniforms, self.augment_p
-        )
-
-    def _real_logits(self, real_images, real_labels):
-        """`(logits, r1)` on the reals; r1 is the per-example R1 or None.
-
-        R1 is `r1_weight / 2 * ||grad_x D(x)||^2` at the real images the
-        discriminator sees (augmented when `augment` is set, as in Karras
-        et al. 2020). Called inside the loss tape, so its gradient with
-        respect to the weights is recorded.
-        """
-        if not getattr(self, "r1_weight", 0.0):
-            logits = self.discriminator(
-                self._inputs(real_images, real_labels), training=True
+    def _discriminator_step(
+        self, position, real_images, real_labels=None, fakes=None
+    ):
+        if fakes is None:
+            latents = self._noise(position, [self.latent_dim])
+            fake_labels = self._fake_labels(position)
+            fake_images = self.generator(
+                self._inputs(latents, fake_labels), training=True
             )
-            return logits, None
-        real_images = tf.cast(real_images, tf.float32)
-        with tf.GradientTape() as r1_tape:
-            r1_tape.watch(real_images)
-            logits = self.discriminator(
-                self._inputs(real_images, real_labels), training=True
-            )
-            total = tf.reduce_sum(tf.cast(logits, tf.float32))
-        grads = tf.cast(r1_tape.gradient(total, real_images), tf.float32)
-        penalty = tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])
-        return logits, 0.5 * self.r1_weight * penalty
-
-    def _discriminator_step(self, position, real_images, real_labels=None):
-        latents = self._noise(position, [self.latent_dim])
-        fake_labels = self._fake_labels(position)
-        fake_images = self.generator(
-            self._inputs(latents, fake_labels), training=True
-        )
+        else:
+            fake_images, fake_labels = fakes
         real_images = self._augment(position, real_images)
         fake_images = self._augment(position, fake_images)
         with tf.GradientTape() as tape:
@@ -800,6 +787,44 @@ class DCGAN(keras.Model):
             )
         )
 
+    def _recorded_fakes(self, position, tape):
+        """Generates `(fake_images, fake_labels)`, recorded on `tape`.
+
+        For `reuse_fakes`: the generator pass is recorded on the generator's
+        tape only, feeds the discriminator update (whose own tape starts at
+        the images), and is back-propagated by `_generator_step_on_fakes`.
+        """
+        latents = self._noise(position, [self.latent_dim])
+        fake_labels = self._fake_labels(position)
+        with tape:
+            fake_images = self.generator(
+                self._inputs(latents, fake_labels), training=True
+            )
+        return fake_images, fake_labels
+
+    def _generator_step_on_fakes(self, position, fakes, tape):
+        """The generator update on the discriminator step's fakes.
+
+        `tape` recorded the generator pass that made `fakes`
+        (`_recorded_fakes`); it resumes recording for the updated
+        discriminator's judgement of the same images.
+        """
+        fake_images, fake_labels = fakes
+        with tape:
+            fake_images = self._augment(position, fake_images)
+            fake_logits = self.discriminator(
+                self._inputs(fake_images, fake_labels), training=True
+            )
+            per_example = losses.generator_loss(self.loss_name, fake_logits)
+            loss = tf.nn.compute_average_loss(
+                per_example, global_batch_size=position[2]
+            )
+            scaled_loss = self.g_optimizer.scale_loss(loss)
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(scaled_loss, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
+        return per_example
+
     def _average_moving_statistics(self):
         """Averages the networks' moving statistics over the replicas.
 
@@ -857,11 +882,20 @@ class DCGAN(keras.Model):
     def train_step(self, data):
         real_images, real_labels = self._unpack(data)
         position = self._batch_position(tf.shape(real_images)[0])
-        for _ in range(self.discriminator_steps):
+        g_tape = tf.GradientTape() if self.reuse_fakes else None
+        fakes = None
+        for step in range(self.discriminator_steps):
+            if self.reuse_fakes and step == self.discriminator_steps - 1:
+                fakes = self._recorded_fakes(position, g_tape)
             d_per_example, real_logits, fake_logits = self._discriminator_step(
-                position, real_images, real_labels
+                position, real_images, real_labels, fakes
             )
-        g_per_example = self._generator_step(position)
+        if self.reuse_fakes:
+            g_per_example = self._generator_step_on_fakes(
+                position, fakes, g_tape
+            )
+        else:
+            g_per_example = self._generator_step(position)
         if getattr(self, "ada_target", None) is not None:
             self._adapt_augment_probability(position, real_logits)
         self._average_moving_statistics()

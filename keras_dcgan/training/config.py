@@ -106,6 +106,10 @@ class TrainConfig:
         precision: str. Compute precision of both networks: float32,
             mixed_bfloat16 or mixed_float16 (generated images stay float32).
             Defaults to `"float32"`.
+        reuse_fakes: bool. The generator update reuses the discriminator
+            update's fakes (pytorch/examples' loop, about 9% less
+            arithmetic per step) instead of generating new ones (the
+            paper's). See `DCGAN.compile`. Defaults to False.
 
     Example:
     >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
@@ -152,6 +156,7 @@ class TrainConfig:
     ada_target: float | None = None
     r1_weight: float = 0.0
     precision: str = "float32"
+    reuse_fakes: bool = False
 
     def __post_init__(self):
         for name in (
@@ -191,6 +196,11 @@ class TrainConfig:
         options.parse_augment_policy(self.augment)
         _check_augment(self)
         check_choice("precision", self.precision, options.PRECISIONS)
+        if not isinstance(self.reuse_fakes, bool):
+            raise ValueError(
+                "`reuse_fakes` must be True or False; received "
+                f"{self.reuse_fakes!r}."
+            )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"`seed` must be an int; received {self.seed!r}.")
         if not isinstance(self.network, presets.NetworkConfig):

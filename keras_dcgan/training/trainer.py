@@ -196,6 +196,7 @@ def build_gan(config: TrainConfig) -> DCGAN:
         augment_probability=config.augment_probability,
         ada_target=config.ada_target,
         r1_weight=config.r1_weight,
+        reuse_fakes=config.reuse_fakes,
     )
     return gan
 

@@ -72,6 +72,7 @@ def test_get_train_config_applies_overrides():
         ({"augment": "color", "ada_target": 1.0}, r"must be in \(0, 1\)"),
         ({"r1_weight": -0.5}, "`r1_weight` must be >= 0"),
         ({"precision": "float16"}, "Unknown precision 'float16'; expected"),
+        ({"reuse_fakes": 1}, "`reuse_fakes` must be True or False"),
     ],
 )
 def test_bad_settings_raise_clear_errors(kwargs, match):
@@ -99,3 +100,11 @@ def test_incompatible_changes_ignore_resumable_fields():
         "network.latent_dim: 100 -> 7",
         "dataset: 'mnist' -> 'cifar10'",
     ]
+
+
+def test_build_gan_passes_reuse_fakes_to_compile():
+    from keras_dcgan.training.trainer import build_gan
+
+    config = get_train_config("mnist", network={"latent_dim": 8})
+    assert build_gan(config).reuse_fakes is False
+    assert build_gan(config.replace(reuse_fakes=True)).reuse_fakes is True
