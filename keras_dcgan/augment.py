@@ -22,7 +22,12 @@ Reference:
 
 import tensorflow as tf
 
-from keras_dcgan.options import AUGMENTATIONS as TRANSFORMS
+from keras_dcgan import options
+
+# The transforms and their parsing live with the TensorFlow-free options, so
+# `TrainConfig` checks a policy without importing TensorFlow.
+TRANSFORMS = options.AUGMENTATIONS
+parse_policy = options.parse_augment_policy
 
 # How far translation moves an image, and cutout's square side, as fractions
 # of the image size (DiffAugment's defaults).

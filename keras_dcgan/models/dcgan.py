@@ -709,6 +709,41 @@ class DCGAN(keras.Model):
         norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
         return tf.square(norms - 1.0)
 
+    def _augment(self, position, images):
+        """The discriminator's view of `images`: augmented if `augment`."""
+        if not getattr(self, "augment_policy", ()):
+            return images
+        uniforms = self._noise(
+            position, [augment_lib.num_random(self.augment_policy)], "uniform"
+        )
+        return augment_lib.augment(
+            images, self.augment_policy, uniforms, self.augment_p
+        )
+
+    def _real_logits(self, real_images, real_labels):
+        """`(logits, r1)` on the reals; r1 is the per-example R1 or None.
+
+        R1 is `r1_weight / 2 * ||grad_x D(x)||^2` at the real images the
+        discriminator sees (augmented when `augment` is set, as in Karras
+        et al. 2020). Called inside the loss tape, so its gradient with
+        respect to the weights is recorded.
+        """
+        if not getattr(self, "r1_weight", 0.0):
+            logits = self.discriminator(
+                self._inputs(real_images, real_labels), training=True
+            )
+            return logits, None
+        real_images = tf.cast(real_images, tf.float32)
+        with tf.GradientTape() as r1_tape:
+            r1_tape.watch(real_images)
+            logits = self.discriminator(
+                self._inputs(real_images, real_labels), training=True
+            )
+            total = tf.reduce_sum(tf.cast(logits, tf.float32))
+        grads = tf.cast(r1_tape.gradient(total, real_images), tf.float32)
+        penalty = tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])
+        return logits, 0.5 * self.r1_weight * penalty
+
     def _discriminator_step(
         self, position, real_images, real_labels=None, fakes=None
     ):
