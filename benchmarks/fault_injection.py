@@ -55,7 +55,7 @@ TRAIN_FLAGS = [
     "--keep_checkpoints=2",
     "--num_samples=4",
     "--notensorboard",
-    "--verbose=2",
+    "--progress=epoch",
 ]
 ENV = {
     **os.environ,

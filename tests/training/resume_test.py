@@ -29,7 +29,7 @@ FLAGS = [
     "--checkpoint_every_steps=2",
     "--num_samples=4",
     "--deterministic",
-    "--verbose=2",
+    "--progress=epoch",
 ]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
