@@ -1,14 +1,11 @@
 """TrainConfig.precision: mixed-precision networks train and stay float32."""
 
-import keras
 import numpy as np
 import pytest
 
-from keras_dcgan import DCGAN
-from keras_dcgan import Discriminator
-from keras_dcgan import Generator
 from keras_dcgan.training.config import get_train_config
 from keras_dcgan.training.trainer import build_gan
+from tests.models.dcgan_defaults_test import random_images
 
 TINY = {
     "image_size": 16,
@@ -17,23 +14,6 @@ TINY = {
     "generator_filters": 8,
     "discriminator_filters": 8,
 }
-
-
-def tiny_gan(seed=0, ema_decay=None, image_size=16, channels=1):
-    """The tiny DCGAN the golden weights were recorded with."""
-    keras.utils.set_random_seed(seed)
-    generator = Generator(
-        latent_dim=8, image_size=image_size, channels=channels, filters=8
-    )
-    discriminator = Discriminator(
-        image_size=image_size, channels=channels, filters=8
-    )
-    return DCGAN(generator, discriminator, seed=seed, ema_decay=ema_decay)
-
-
-def random_images(count=16, size=16, channels=1, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.uniform(-1, 1, (count, size, size, channels)).astype("float32")
 
 
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
