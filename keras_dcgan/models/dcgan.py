@@ -787,27 +787,10 @@ class DCGAN(keras.Model):
         return per_example, real_logits, fake_logits
 
     def _generator_step(self, position):
-        latents = self._noise(position, [self.latent_dim])
-        fake_labels = self._fake_labels(position)
-        with tf.GradientTape() as tape:
-            fake_images = self.generator(
-                self._inputs(latents, fake_labels), training=True
-            )
-            fake_images = self._augment(position, fake_images)
-            fake_logits = self.discriminator(
-                self._inputs(fake_images, fake_labels), training=True
-            )
-            per_example = losses.generator_loss(self.loss_name, fake_logits)
-            loss = tf.nn.compute_average_loss(
-                per_example, global_batch_size=position[2]
-            )
-            # Inside the tape: the loss-scaling multiplication must be
-            # recorded, or every gradient comes back None.
-            scaled_loss = self.g_optimizer.scale_loss(loss)
-        variables = self.generator.trainable_variables
-        grads = tape.gradient(scaled_loss, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
-        return per_example
+        """The generator update on fresh fakes (the paper's algorithm)."""
+        tape = tf.GradientTape()
+        fakes = self._recorded_fakes(position, tape)
+        return self._generator_step_on_fakes(position, fakes, tape)
 
     def _adapt_augment_probability(self, position, real_logits):
         """ADA: moves `augment_p` by the sign of `r_t - ada_target`."""
@@ -838,11 +821,12 @@ class DCGAN(keras.Model):
         return fake_images, fake_labels
 
     def _generator_step_on_fakes(self, position, fakes, tape):
-        """The generator update on the discriminator step's fakes.
+        """The generator update on `fakes`, judged by the discriminator.
 
         `tape` recorded the generator pass that made `fakes`
-        (`_recorded_fakes`); it resumes recording for the updated
-        discriminator's judgement of the same images.
+        (`_recorded_fakes`): fresh ones, or with `reuse_fakes` those of the
+        discriminator update. It resumes recording for the discriminator's
+        judgement of the same images.
         """
         fake_images, fake_labels = fakes
         with tape:
@@ -854,6 +838,8 @@ class DCGAN(keras.Model):
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=position[2]
             )
+            # Inside the tape: the loss-scaling multiplication must be
+            # recorded, or every gradient comes back None.
             scaled_loss = self.g_optimizer.scale_loss(loss)
         variables = self.generator.trainable_variables
         grads = tape.gradient(scaled_loss, variables)
