@@ -13,6 +13,7 @@ from tensorboard.util import tensor_util
 
 from keras_dcgan import callbacks
 from keras_dcgan import images as images_lib
+from keras_dcgan import integrity
 from keras_dcgan.callbacks._steps import StepMeans
 from keras_dcgan.sampling import sample_latents
 from keras_dcgan.training import workdir
@@ -229,3 +230,25 @@ def test_epoch_summary_prints_one_line_per_epoch(gan, tmp_path):
     assert lines[1].startswith("epoch 2/2  step 4  d_loss ")
     assert f"g_loss {history.history['g_loss'][1]:.4g}" in lines[1]
     assert lines[1].endswith(os.path.join(str(tmp_path), "step-00000004.png"))
+
+
+def test_gif_leaves_out_a_grid_whose_checksums_fail(tmp_path):
+    # A zeroed block inside a compressible PNG still decodes; only the
+    # chunk checksums show the damage.
+    grids = np.zeros((2, 242, 242), "uint8")
+    grids[:, ::7, ::5] = 200
+    for step, grid in enumerate(grids, start=1):
+        Image.fromarray(grid).save(tmp_path / f"step-{step:08d}.png")
+    damaged = tmp_path / "step-00000002.png"
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 16] = bytes(16)
+    damaged.write_bytes(bytes(data))
+    with Image.open(damaged) as image:
+        assert np.asarray(image).shape == (242, 242)  # still decodes
+    with pytest.warns(integrity.DamagedFileWarning, match="step-00000002"):
+        gif = callbacks.SampleGrid(
+            str(tmp_path), gif_path=str(tmp_path / "grids.gif")
+        ).write_gif()
+    with Image.open(gif) as image:
+        assert image.n_frames == 1
+    assert not damaged.exists()
