@@ -120,6 +120,19 @@ class TrainingCurve(keras.callbacks.Callback):
             self.history = [
                 row for row in _read_csv(self.csv_path) if row["step"] <= start
             ]
+            last = self.history[-1]["step"] if self.history else 0
+            if start and last < start and os.path.exists(self.csv_path):
+                # The row of a step is written before its checkpoint, so a
+                # log ending before the resumed step was cut short: its
+                # rows are well-formed but some are missing.
+                moved = integrity.move_aside(self.csv_path)
+                integrity.warn_damaged(
+                    self.csv_path,
+                    f"its rows end at step {last} but training resumes from "
+                    f"step {start}",
+                    moved,
+                    f"keeping its {len(self.history)} rows",
+                )
             _write_csv(self.csv_path, self.history)
 
     def on_epoch_begin(self, epoch, logs=None):

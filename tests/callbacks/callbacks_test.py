@@ -252,3 +252,20 @@ def test_gif_leaves_out_a_grid_whose_checksums_fail(tmp_path):
     with Image.open(gif) as image:
         assert image.n_frames == 1
     assert not damaged.exists()
+
+
+def test_a_metrics_log_cut_at_a_row_boundary_is_not_silent(gan, tmp_path):
+    # Well-formed rows, but the checkpoint being resumed is at step 4: the
+    # rows of steps 3 and 4 were lost.
+    csv_path = tmp_path / "metrics.csv"
+    csv_path.write_text("step,epoch,d_loss\n1,0,0.5\n2,0,0.4\n")
+    gan.g_optimizer.iterations.assign(4)
+    curve = callbacks.TrainingCurve(str(tmp_path / "c.png"), str(csv_path))
+    curve.set_model(gan)
+    with pytest.warns(
+        integrity.DamagedFileWarning,
+        match="rows end at step 2 but training resumes from step 4",
+    ):
+        curve.on_train_begin()
+    assert [row["step"] for row in curve.history] == [1, 2]
+    assert (tmp_path / "metrics.csv.damaged").exists()
