@@ -164,7 +164,7 @@ def run_torch(size, precision, batch, steps, warmup):
 # --- keras-dcgan ------------------------------------------------------------
 
 
-def run_keras(size, precision, batch, steps, warmup, reuse_fakes):
+def run_keras(size, precision, batch, steps, warmup, reuse_fakes, jit):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import tensorflow as tf
@@ -175,7 +175,10 @@ def run_keras(size, precision, batch, steps, warmup, reuse_fakes):
         keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
     keras.utils.set_random_seed(0)
     gan = DCGAN.from_preset(PRESET_BY_SIZE[size], seed=0)
-    gan.compile(**({"reuse_fakes": True} if reuse_fakes else {}))
+    options = {"reuse_fakes": True} if reuse_fakes else {}
+    if jit != "default":
+        options["jit_compile"] = jit == "true"
+    gan.compile(**options)
     channels = gan.image_shape[-1]
     images = synthetic_images(size, channels, batch * 50)
     dataset = tf.data.Dataset.from_tensor_slices(images)
@@ -252,6 +255,7 @@ def measure(args, worker, size, precision):
     ]
     if args.reuse_fakes:
         command.append("--reuse_fakes")
+    command.append(f"--jit_compile={args.jit_compile}")
     load = load_average()
     output = subprocess.run(
         command, check=True, capture_output=True, text=True
@@ -274,6 +278,12 @@ def main():
         action="store_true",
         help="DCGAN.compile(reuse_fakes=True), the peer's algorithm.",
     )
+    parser.add_argument(
+        "--jit_compile",
+        choices=["default", "true", "false"],
+        default="default",
+        help="XLA for DCGAN.fit; `default` keeps DCGAN.compile's choice.",
+    )
     parser.add_argument("--no_peaks", action="store_true")
     parser.add_argument("--worker", choices=["keras", "torch", "peaks"])
     args = parser.parse_args()
@@ -295,6 +305,7 @@ def main():
                 args.steps,
                 args.warmup,
                 args.reuse_fakes,
+                args.jit_compile,
             )
         print(json.dumps({"images_per_s": rate}))
         return
@@ -303,6 +314,7 @@ def main():
         f"batch {args.batch_size}, {args.steps} timed steps after "
         f"{args.warmup} warm-up steps, {args.pairs} alternating pairs "
         f"(keras-dcgan, PyTorch), reuse_fakes={args.reuse_fakes}, "
+        f"jit_compile={args.jit_compile}, "
         f"load average at start {load_average():.1f}",
         flush=True,
     )

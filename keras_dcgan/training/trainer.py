@@ -197,8 +197,26 @@ def build_gan(config: TrainConfig) -> DCGAN:
         ada_target=config.ada_target,
         r1_weight=config.r1_weight,
         reuse_fakes=config.reuse_fakes,
+        jit_compile=uses_xla(config),
     )
     return gan
+
+
+def uses_xla(config: TrainConfig) -> bool:
+    """Whether `config`'s training step is XLA-compiled here.
+
+    `config.jit_compile`, except under a `tf.distribute` strategy with more
+    than one replica in sync: XLA does not compile the step's cross-replica
+    reductions there (Keras's `jit_compile="auto"` makes the same choice).
+
+    Args:
+        config: TrainConfig. The settings; call in the strategy's scope.
+
+    Returns:
+        bool.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return config.jit_compile and replicas == 1
 
 
 def check_networks(config: TrainConfig) -> None:
@@ -458,6 +476,8 @@ def _train(
             step = 0
         else:
             gan = workdir_lib.load_gan(resume_from)
+            # Resumable: XLA changes how the step runs, not what it computes.
+            gan.jit_compile = uses_xla(config)
             state = workdir_lib.read_checkpoint_state(resume_from)
             step = state["step"]
             saved_steps = state.get("steps_per_epoch", steps_per_epoch)
@@ -468,6 +488,13 @@ def _train(
                     "dataset changed. Pass {overwrite} to start again.",
                     overwrite=True,
                 )
+        if config.jit_compile and not uses_xla(config):
+            _print(
+                verbose,
+                "Training without XLA: the step is distributed over "
+                f"{tf.distribute.get_strategy().num_replicas_in_sync} "
+                "replicas, and XLA does not compile their reductions.",
+            )
     epoch, batch = divmod(step, steps_per_epoch)
     total_steps = config.epochs * steps_per_epoch
     if resume_from is not None:
