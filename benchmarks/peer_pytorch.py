@@ -183,6 +183,13 @@ def run_keras(size, precision, batch, steps, warmup, reuse_fakes, jit):
     images = synthetic_images(size, channels, batch * 50)
     dataset = tf.data.Dataset.from_tensor_slices(images)
     dataset = dataset.batch(batch, drop_remainder=True).cache().repeat()
+    # tf.data's autotuning thread re-optimizes on a period that doubles from
+    # 10 ms to 5.12 s, and tearing the iterator down at the end of `fit`
+    # waits for its next wake-up: without this, timed windows end on a
+    # 5.12 s grid (docs/performance.md).
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    dataset = dataset.with_options(options)
     gan.fit(dataset, steps_per_epoch=warmup, epochs=1, verbose=0)
     start = time.perf_counter()
     gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)

@@ -346,7 +346,7 @@ class DCGAN(keras.Model):
                 `jit_compile`, `steps_per_execution`, `run_eagerly`.
                 Keras's `jit_compile="auto"` leaves XLA off on CPU-only
                 machines and under `tf.distribute`; on one CPU device
-                `jit_compile=True` trains about 2x faster
+                `jit_compile=True` trains about 1.5x faster
                 (docs/performance.md), and `keras_dcgan.training` turns it
                 on there.
 

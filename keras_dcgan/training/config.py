@@ -112,7 +112,7 @@ class TrainConfig:
             paper's). See `DCGAN.compile`. Defaults to False.
         jit_compile: bool. Compile the training step with XLA, which fuses
             its element-wise work (batch norm, activations, losses, Adam)
-            into a few kernels: about 2x the images/s of TensorFlow's
+            into a few kernels: 1.5x the images/s of TensorFlow's
             graph on a 2-core CPU (docs/performance.md). A step
             distributed over several replicas runs without XLA (its
             cross-replica reductions do not compile), as Keras's own default

@@ -87,7 +87,7 @@ def test_float16_gan_saves_and_loads_without_double_wrapping(
 @pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
 def test_xla_step_compiles_and_trains(loss, tiny_gan):
     # `DCGAN.compile` keeps Keras's default (XLA off on CPU, on for one
-    # GPU); `TrainConfig` turns it on (about 2x faster on CPU,
+    # GPU); `TrainConfig` turns it on (about 1.5x faster on CPU,
     # docs/performance.md) and TPUs always compile, so the step must.
     # XLA draws other random numbers than TensorFlow's kernels for the same
     # seed, so its updates are not compared with a graph run's.
