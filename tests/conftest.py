@@ -119,6 +119,39 @@ def run_cli(*args, timeout=300, background=False):
     )
 
 
+TINY_NETWORK = {
+    "image_size": 16,
+    "latent_dim": 8,
+    "generator_filters": 4,
+    "discriminator_filters": 4,
+}
+
+
+def tiny_train_config(**changes):
+    """A `TrainConfig` of the `"mnist"` preset at test size (16x16x1)."""
+    from keras_dcgan.training import get_train_config
+
+    settings = {
+        "dataset": "test-images",
+        "epochs": 1,
+        "batch_size": 4,
+        "checkpoint_every_steps": 2,
+        "num_samples": 4,
+        "tensorboard": False,
+        **changes,
+    }
+    return get_train_config("mnist", network=TINY_NETWORK, **settings)
+
+
+def tiny_dataset(count=16):
+    """`count` seeded 16x16x1 float32 images in [-1, 1], a `tf.data`."""
+    import numpy as np
+    import tensorflow as tf
+
+    images = np.random.default_rng(0).uniform(-1, 1, (count, 16, 16, 1))
+    return tf.data.Dataset.from_tensor_slices(images.astype("float32"))
+
+
 @pytest.fixture(scope="session")
 def tiny_gan():
     """`build_tiny_gan`: call it to build a tiny seeded DCGAN."""

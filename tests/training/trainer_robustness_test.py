@@ -7,41 +7,19 @@ import subprocess
 import sys
 
 import keras
-import numpy as np
 import pytest
-import tensorflow as tf
 
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
-from keras_dcgan.training import get_train_config
 from keras_dcgan.training import train
 from keras_dcgan.training import workdir
 from keras_dcgan.training.trainer import TrainingInterrupted
+from tests.conftest import TINY_NETWORK
+from tests.conftest import tiny_dataset
+from tests.conftest import tiny_train_config
 
-TINY = {
-    "image_size": 16,
-    "latent_dim": 8,
-    "generator_filters": 4,
-    "discriminator_filters": 4,
-}
-
-
-def _config(**changes):
-    settings = {
-        "dataset": "test-images",
-        "epochs": 1,
-        "batch_size": 4,
-        "checkpoint_every_steps": 2,
-        "num_samples": 4,
-        "tensorboard": False,
-        **changes,
-    }
-    return get_train_config("mnist", network=TINY, **settings)
-
-
-def _dataset(count=16):
-    images = np.random.default_rng(0).uniform(-1, 1, (count, 16, 16, 1))
-    return tf.data.Dataset.from_tensor_slices(images.astype("float32"))
+_config = tiny_train_config
+_dataset = tiny_dataset
 
 
 def _train(run, **changes):
@@ -251,7 +229,7 @@ def test_read_saved_config_falls_back_to_the_checkpoint_copy(tmp_path):
     from keras_dcgan.models import DCGAN
     from keras_dcgan.training.trainer import _read_saved_config
 
-    gan = DCGAN.from_preset("mnist", **TINY)
+    gan = DCGAN.from_preset("mnist", **TINY_NETWORK)
     gan.compile()
     config = _config().to_dict()
     workdir.save_checkpoint(

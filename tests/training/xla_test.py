@@ -11,26 +11,13 @@ import sys
 
 import pytest
 
-from keras_dcgan.training import get_train_config
 from keras_dcgan.training.trainer import build_gan
-
-TINY = {
-    "image_size": 16,
-    "latent_dim": 8,
-    "generator_filters": 4,
-    "discriminator_filters": 4,
-}
+from tests.conftest import tiny_dataset
+from tests.conftest import tiny_train_config
 
 
 def _config(**changes):
-    settings = {
-        "dataset": "test-images",
-        "epochs": 1,
-        "batch_size": 8,
-        "num_samples": 4,
-        "tensorboard": False,
-    }
-    return get_train_config("mnist", network=TINY, **{**settings, **changes})
+    return tiny_train_config(**{"batch_size": 8, **changes})
 
 
 def test_xla_is_on_by_default_and_can_be_turned_off():
@@ -45,13 +32,9 @@ def test_jit_compile_must_be_a_bool():
 
 
 def test_a_resumed_run_takes_the_setting_it_is_given(tmp_path):
-    import numpy as np
-    import tensorflow as tf
-
     from keras_dcgan.training import train
 
-    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1))
-    dataset = tf.data.Dataset.from_tensor_slices(images.astype("float32"))
+    dataset = tiny_dataset()
     run = str(tmp_path / "run")
     gan = train(_config(jit_compile=False), run, dataset=dataset, verbose=0)
     assert gan.jit_compile is False
@@ -78,7 +61,6 @@ def test_a_run_split_over_two_replicas_trains_without_xla_and_says_so(
 
 
 def _child(workdir):
-    import numpy as np
     import tensorflow as tf
 
     from keras_dcgan.training import train
@@ -88,9 +70,7 @@ def _child(workdir):
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2
     )
     strategy = tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
-    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1))
-    dataset = tf.data.Dataset.from_tensor_slices(images.astype("float32"))
-    gan = train(_config(), workdir, dataset=dataset, strategy=strategy)
+    gan = train(_config(), workdir, dataset=tiny_dataset(), strategy=strategy)
     step = int(gan.g_optimizer.iterations.numpy())
     print(f"jit_compile={gan.jit_compile} step={step}")
 
