@@ -21,6 +21,26 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
+def child_env(**changes):
+    """The environment for a child Python process of a test.
+
+    The repository root goes first on `PYTHONPATH`, so a child can import
+    both `keras_dcgan` and `tests` however pytest itself was started (CI
+    runs `python -m pytest` without setting `PYTHONPATH`).
+
+    Args:
+        **changes: str. Further variables to set in the child.
+
+    Returns:
+        A dict for `subprocess`'s `env=`.
+    """
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **changes)
+    env["PYTHONPATH"] = os.pathsep.join(
+        path for path in (str(REPO), os.environ.get("PYTHONPATH")) if path
+    )
+    return env
+
+
 def build_tiny_gan(
     *,
     image_size=16,
@@ -96,10 +116,7 @@ def run_cli(*args, timeout=300, background=False):
         A `subprocess.CompletedProcess` with `returncode`, `stdout` and
         `stderr` as text, or with `background` a running `subprocess.Popen`.
     """
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    env["PYTHONPATH"] = os.pathsep.join(
-        path for path in (str(REPO), os.environ.get("PYTHONPATH")) if path
-    )
+    env = child_env()
     command = [sys.executable, "-m", "keras_dcgan", *map(str, args)]
     if background:
         return subprocess.Popen(

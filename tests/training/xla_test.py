@@ -5,13 +5,13 @@ which has already happened in a pytest worker, so the distributed check
 runs this file as a script in a child process.
 """
 
-import os
 import subprocess
 import sys
 
 import pytest
 
 from keras_dcgan.training.trainer import build_gan
+from tests.conftest import child_env
 from tests.conftest import tiny_dataset
 from tests.conftest import tiny_train_config
 
@@ -48,7 +48,7 @@ def test_a_run_split_over_two_replicas_trains_without_xla_and_says_so(
 ):
     done = subprocess.run(
         [sys.executable, __file__, str(tmp_path / "run")],
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,
