@@ -1,6 +1,8 @@
 """Argument checks shared by the whole package, with messages that name the
 argument, the value received and what is allowed."""
 
+import numpy as np
+
 
 def check_choice(argument: str, value: object, allowed: tuple) -> None:
     """Raises a `ValueError` unless `value` is one of `allowed`.
@@ -95,3 +97,41 @@ def doubling_steps(image_size: int, base_size: int | None = None) -> int:
             "with k >= 1 (for example 28, 32, 64 or 128)."
         )
     return steps
+
+
+def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
+    """Checks class labels for `num_samples` images and returns them.
+
+    Args:
+        labels: int or array-like. One class for all images, or one class
+            per image, `(num_samples,)`.
+        num_classes: int. Valid labels are `0 .. num_classes - 1`.
+        num_samples: int. How many images the labels are for.
+
+    Returns:
+        An int32 numpy array `(num_samples,)`.
+
+    Example:
+    >>> check_labels(3, num_classes=10, num_samples=2).tolist()
+    [3, 3]
+    """
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iu" or array.ndim > 1:
+        raise ValueError(
+            "`labels` must be an int or a 1-D array of ints; received "
+            f"{labels!r}."
+        )
+    if array.ndim == 0:
+        array = np.full([num_samples], array)
+    if len(array) != num_samples:
+        raise ValueError(
+            f"Expected {num_samples} labels (one per image); received "
+            f"{len(array)}."
+        )
+    bad = array[(array < 0) | (array >= num_classes)]
+    if len(bad):
+        raise ValueError(
+            f"Labels must be class ids in [0, {num_classes}); received "
+            f"{sorted(set(bad.tolist()))}."
+        )
+    return array.astype(np.int32)

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_dcgan import images as images_lib
+from keras_dcgan.checks import check_labels
 from keras_dcgan.checks import check_positive_int
 
 
@@ -289,12 +290,15 @@ def write_interpolation(
     seed: int | None = None,
     frame_ms: int = 80,
     upscale="auto",
+    labels=None,
 ) -> str:
     """Writes latent-space walks as a grid PNG or an animated GIF.
 
     A `.png` shows one walk between two random points per row, `steps`
     images from start to end. A `.gif` loops each walk through `num_points`
-    random points and back; each frame shows all walks side by side.
+    random points and back; each frame shows all walks side by side. A
+    class-conditional model keeps one class along each walk: walk `i` draws
+    class `i % num_classes` unless `labels` says otherwise.
 
     Args:
         gan: DCGAN. The trained model (its EMA generator when it has one).
@@ -309,9 +313,18 @@ def write_interpolation(
         upscale: int or str. Nearest-neighbour enlargement: a factor, or
             `"auto"` (see `keras_dcgan.images.upscale_factor`). Defaults to
             `"auto"`.
+        labels: int, array-like or None. For a class-conditional model, the
+            class of every walk (an int) or of each walk (ints
+            `(num_walks,)`); None gives walk `i` class `i % num_classes`.
+            An unconditional model takes None only. Defaults to None.
 
     Returns:
         `out`.
+
+    Raises:
+        ValueError: `out` is neither `.png` nor `.gif`, `steps` is below 2
+            for a PNG, or `labels` are given to an unconditional model or
+            are not classes of the model.
 
     Example:
     >>> write_interpolation(gan, "walk.gif", num_walks=4)  # doctest: +SKIP
@@ -322,6 +335,16 @@ def write_interpolation(
             f"Cannot tell the output format of {out!r}: end it with '.png' "
             "(a grid, one walk per row) or '.gif' (an animation)."
         )
+    check_positive_int("num_walks", num_walks)
+    if not gan.conditional and labels is not None:
+        raise ValueError(
+            "This DCGAN is unconditional (its networks were built without "
+            f"`num_classes`); it takes no `labels`, received {labels!r}."
+        )
+    if gan.conditional:
+        if labels is None:
+            labels = np.arange(num_walks) % gan.num_classes
+        labels = check_labels(labels, gan.num_classes, num_walks)
     if is_gif:
         latents = interpolation_latents(
             num_walks, steps, gan.latent_dim, num_points, closed=True, seed=seed
@@ -338,9 +361,11 @@ def write_interpolation(
             num_walks, steps - 1, gan.latent_dim, seed=seed
         )
     num_walks, length, latent_dim = latents.shape
-    images = gan.sampling_generator.predict(
-        latents.reshape(-1, latent_dim), batch_size=64, verbose=0
-    )
+    inputs = latents.reshape(-1, latent_dim)
+    if gan.conditional:
+        # Every image of a walk takes its walk's class.
+        inputs = [inputs, np.repeat(labels, length).astype(np.int32)]
+    images = gan.sampling_generator.predict(inputs, batch_size=64, verbose=0)
     images = images.reshape((num_walks, length, *images.shape[1:]))
     if not is_gif:
         grid = images_lib.make_grid(

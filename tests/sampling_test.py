@@ -55,6 +55,7 @@ class _Generator:
     """Stands in for a DCGAN: the image is the latent's first entries."""
 
     latent_dim = 4
+    conditional = False
 
     def __init__(self):
         self.sampling_generator = self
@@ -107,3 +108,31 @@ def test_write_interpolation_gif_loops(tmp_path):
         assert gif.n_frames == 12
     with pytest.raises(ValueError, match=r"'\.png'.*'\.gif'"):
         sampling.write_interpolation(_Generator(), str(tmp_path / "w.mp4"))
+
+
+def test_write_interpolation_keeps_one_class_per_walk(tmp_path, tiny_gan):
+    gan = tiny_gan(num_classes=3)
+    out = sampling.write_interpolation(
+        gan, str(tmp_path / "w.png"), num_walks=4, steps=3, seed=1, upscale=1
+    )
+    with Image.open(out) as image:
+        grid = np.asarray(image)
+    walks = sampling.interpolation_latents(4, 2, gan.latent_dim, seed=1)
+    # Walk i draws class i % 3: 0, 1, 2, 0.
+    labels = np.repeat([0, 1, 2, 0], 3).astype(np.int32)
+    expected = gan.sampling_generator.predict(
+        [walks.reshape(-1, gan.latent_dim), labels], verbose=0
+    )
+    expected = images.make_grid(expected, columns=3)[..., 0]
+    np.testing.assert_array_equal(grid, expected)
+    sampling.write_interpolation(
+        gan, str(tmp_path / "twos.gif"), num_walks=2, steps=2, labels=2
+    )
+
+
+def test_write_interpolation_checks_labels(tmp_path, tiny_gan):
+    out = str(tmp_path / "w.png")
+    with pytest.raises(ValueError, match=r"unconditional.*received 3"):
+        sampling.write_interpolation(tiny_gan(), out, labels=3)
+    with pytest.raises(ValueError, match=r"in \[0, 3\); received \[5\]"):
+        sampling.write_interpolation(tiny_gan(num_classes=3), out, labels=5)

@@ -6,7 +6,9 @@
 Walks follow great circles (spherical interpolation) between random
 latents. A `.png` has one walk from a start to an end point per row; a
 `.gif` loops every walk through `--num_points` points and shows the walks
-side by side. The library call is `keras_dcgan.sampling.write_interpolation`.
+side by side. A class-conditional model keeps one class along each walk:
+`--label`, or walk i draws class i mod num_classes. The library call is
+`keras_dcgan.sampling.write_interpolation`.
 """
 
 from absl import app
@@ -29,6 +31,13 @@ flags.DEFINE_integer(
 )
 flags.DEFINE_integer("seed", None, "Seed of the random points.")
 flags.DEFINE_integer(
+    "label",
+    None,
+    "Class of every walk, for a class-conditional model (default: walk i "
+    "draws class i mod num_classes).",
+    lower_bound=0,
+)
+flags.DEFINE_integer(
     "frame_ms", 80, "GIF frame duration in milliseconds.", lower_bound=1
 )
 flags.mark_flags_as_required(["workdir", "out"])
@@ -45,8 +54,19 @@ def main(argv):
     from keras_dcgan import sampling
     from keras_dcgan.training.workdir import load_gan
 
+    gan = load_gan(FLAGS.workdir)
+    if FLAGS.label is not None and not gan.conditional:
+        raise app.UsageError(
+            f"--label={FLAGS.label}, but {FLAGS.workdir} holds an "
+            "unconditional model."
+        )
+    if FLAGS.label is not None and FLAGS.label >= gan.num_classes:
+        raise app.UsageError(
+            f"--label={FLAGS.label} is not a class of this model; expected "
+            f"0 to {gan.num_classes - 1}."
+        )
     out = sampling.write_interpolation(
-        load_gan(FLAGS.workdir),
+        gan,
         FLAGS.out,
         num_walks=FLAGS.num_walks,
         steps=FLAGS.steps,
@@ -54,6 +74,7 @@ def main(argv):
         seed=FLAGS.seed,
         frame_ms=FLAGS.frame_ms,
         upscale=FLAGS.upscale,
+        labels=FLAGS.label,
     )
     print(f"Wrote latent walks to {out}")
     return 0

@@ -1,48 +1,11 @@
 """Class conditioning: the label layers the conditional networks share."""
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401 (the doctests use it)
 
+from keras_dcgan.checks import check_labels  # noqa: F401
 from keras_dcgan.checks import check_num_classes
 from keras_dcgan.options import CONDITIONINGS  # noqa: F401
-
-
-def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
-    """Checks class labels for `num_samples` images and returns them.
-
-    Args:
-        labels: int or array-like. One class for all images, or one class
-            per image, `(num_samples,)`.
-        num_classes: int. Valid labels are `0 .. num_classes - 1`.
-        num_samples: int. How many images the labels are for.
-
-    Returns:
-        An int32 numpy array `(num_samples,)`.
-
-    Example:
-    >>> check_labels(3, num_classes=10, num_samples=2).tolist()
-    [3, 3]
-    """
-    array = np.asarray(labels)
-    if array.dtype.kind not in "iu" or array.ndim > 1:
-        raise ValueError(
-            "`labels` must be an int or a 1-D array of ints; received "
-            f"{labels!r}."
-        )
-    if array.ndim == 0:
-        array = np.full([num_samples], array)
-    if len(array) != num_samples:
-        raise ValueError(
-            f"Expected {num_samples} labels (one per image); received "
-            f"{len(array)}."
-        )
-    bad = array[(array < 0) | (array >= num_classes)]
-    if len(bad):
-        raise ValueError(
-            f"Labels must be class ids in [0, {num_classes}); received "
-            f"{sorted(set(bad.tolist()))}."
-        )
-    return array.astype(np.int32)
 
 
 def is_conditional(model) -> bool:

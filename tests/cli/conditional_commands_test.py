@@ -111,6 +111,31 @@ def test_sample_refuses_a_label_out_of_range(
     assert text in result.stderr
 
 
+def test_interpolate_walks_a_conditional_model(run_dir, tmp_path, cli):
+    # What `make demo` runs after training a conditional model.
+    out = tmp_path / "walk.gif"
+    result = cli("interpolate", f"--workdir={run_dir}", f"--out={out}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    # --num_points x --steps frames of 80 ms (Pillow may merge identical
+    # frames of this barely trained model into longer ones).
+    durations = []
+    with Image.open(out) as gif:
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
+    assert sum(durations) == 4 * 10 * 80
+    result = cli(
+        "interpolate",
+        f"--workdir={run_dir}",
+        "--label=10",
+        f"--out={tmp_path / 'w.png'}",
+    )
+    assert result.returncode != 0
+    assert "--label=10 is not a class of this model; expected 0 to 9" in (
+        result.stderr
+    )
+
+
 def test_class_grid_rows_are_the_classes(tmp_path, tiny_gan):
     gan = tiny_gan(num_classes=3)
     grid_path = str(tmp_path / "grid.png")
