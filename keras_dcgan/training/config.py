@@ -407,21 +407,26 @@ def _preset(
 TRAIN_PRESETS = {
     # 10k to 60k small grayscale digits, tuned on the bundled 10k sample for
     # `make demo` with benchmarks/sample_quality.py (docs/quality.md): batch
-    # 64 gives 156 updates an epoch. The recipe is starved for generator
-    # progress: the generator's Adam at 2e-3 (4x the discriminator's 5e-4)
-    # scored FID 30 against 38 for 5e-4 at 2,340 steps, and halving the
-    # discriminator's width (32 filters) cost no quality and 40% of the
-    # step time. The generator average (EMA 0.999, with warm-up) is what
-    # gets sampled and exported. All 60k images fit the shuffle buffer.
+    # 64 gives 156 updates an epoch. The generator learns at 5x the
+    # paper's rate and the discriminator at 1.25x (Adam 1e-3 and 2.5e-4),
+    # the discriminator has half the paper's width (32 filters: 40% less
+    # step time, no loss of quality), and the generator update reuses the
+    # discriminator update's fakes (20% less step time, the same quality).
+    # That pays for 20 epochs in the demo's ten minutes. The generator
+    # average (EMA 0.999, with warm-up) is what gets sampled and exported.
+    # With the digits' labels (`--conditional`, as `make demo` trains) the
+    # recipe scores FID 6 instead of about 30. All 60k images fit the
+    # shuffle buffer.
     "mnist": _preset(
         "mnist",
         "mnist",
         network={"discriminator_filters": 32},
         batch_size=64,
-        epochs=30,
-        d_learning_rate=5e-4,
-        g_learning_rate=2e-3,
+        epochs=20,
+        d_learning_rate=2.5e-4,
+        g_learning_rate=1e-3,
         ema_decay=0.999,
+        reuse_fakes=True,
         shuffle_buffer=60_000,
     ),
     "fashion_mnist": _preset(
