@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml setup.cfg
 
 install: $(STAMP)
 
-## The main job: train on the bundled MNIST sample, write samples, export.
+## The main job: train a class-conditional DCGAN on the bundled MNIST sample,
+## write samples (one row per digit), export.
 demo: $(STAMP)
-	$(BIN)/keras-dcgan train --preset=mnist --dataset=mnist-sample --workdir=$(DEMO_DIR) $(DEMO_FLAGS)
-	$(BIN)/keras-dcgan sample --workdir=$(DEMO_DIR) --num=64 --out=$(DEMO_DIR)/samples.png
+	$(BIN)/keras-dcgan train --preset=mnist --dataset=mnist-sample --conditional --workdir=$(DEMO_DIR) $(DEMO_FLAGS)
+	$(BIN)/keras-dcgan sample --workdir=$(DEMO_DIR) --num=100 --out=$(DEMO_DIR)/samples.png
 	$(BIN)/keras-dcgan interpolate --workdir=$(DEMO_DIR) --out=$(DEMO_DIR)/interpolation.gif
 	$(BIN)/keras-dcgan export --workdir=$(DEMO_DIR) --saved_model_dir=$(DEMO_DIR)/serving --tflite=$(DEMO_DIR)/generator.tflite --web=$(DEMO_DIR)/web
 
