@@ -7,7 +7,7 @@ Walks follow great circles (spherical interpolation) between random
 latents. A `.png` has one walk from a start to an end point per row; a
 `.gif` loops every walk through `--num_points` points and shows the walks
 side by side. A class-conditional model keeps one class along each walk:
-`--label`, or walk i draws class i mod num_classes. The library call is
+the `--label` class, or class i mod num_classes for walk i. The library call is
 `keras_dcgan.sampling.write_interpolation`.
 """
 
