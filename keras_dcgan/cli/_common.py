@@ -48,3 +48,22 @@ def check_model_path(path: str) -> None:
         raise app.UsageError(
             f"--workdir={path}: no such workdir or .keras file."
         )
+
+
+def check_label(gan, label: int | None, workdir: str) -> None:
+    """Raises `app.UsageError` unless `--label` suits the loaded model.
+
+    Args:
+        gan: DCGAN. The model loaded from `workdir`.
+        label: int or None. The `--label` flag's value (None: not given).
+        workdir: str. The `--workdir` flag's value, for the message.
+    """
+    if label is not None and not gan.conditional:
+        raise app.UsageError(
+            f"--label={label}, but {workdir} holds an unconditional model."
+        )
+    if label is not None and label >= gan.num_classes:
+        raise app.UsageError(
+            f"--label={label} is not a class of this model; expected "
+            f"0 to {gan.num_classes - 1}."
+        )

@@ -55,16 +55,7 @@ def main(argv):
     from keras_dcgan.training.workdir import load_gan
 
     gan = load_gan(FLAGS.workdir)
-    if FLAGS.label is not None and not gan.conditional:
-        raise app.UsageError(
-            f"--label={FLAGS.label}, but {FLAGS.workdir} holds an "
-            "unconditional model."
-        )
-    if FLAGS.label is not None and FLAGS.label >= gan.num_classes:
-        raise app.UsageError(
-            f"--label={FLAGS.label} is not a class of this model; expected "
-            f"0 to {gan.num_classes - 1}."
-        )
+    _common.check_label(gan, FLAGS.label, FLAGS.workdir)
     out = sampling.write_interpolation(
         gan,
         FLAGS.out,
