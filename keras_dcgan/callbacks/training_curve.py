@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 
 import keras
 import numpy as np
@@ -170,6 +171,33 @@ class TrainingCurve(keras.callbacks.Callback):
         self._file.flush()
 
 
+# What `csv.DictWriter` writes for a step (int) and a value (a float's
+# repr): anything else, a space included, is damage. A damaged digit can
+# still parse (float(" .69") is 0.69), so parsing alone cannot tell.
+_INT = re.compile(r"\d+")
+_FLOAT = re.compile(r"-?(\d+(\.\d+)?(e[-+]\d+)?|inf|nan)")
+
+
+def _parse_row(row: dict, previous_step: int) -> dict:
+    """A CSV row as numbers; ValueError naming the field that is damaged."""
+    parsed = {}
+    for name, value in row.items():
+        if name is None or value is None:
+            raise ValueError("the row has a different number of fields")
+        pattern = _INT if name in ("step", "epoch") else _FLOAT
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{name} is {value!r}, not a number as written")
+        parsed[name] = float(value)
+    parsed["step"] = int(parsed["step"])
+    parsed["epoch"] = int(parsed["epoch"])
+    if parsed["step"] <= previous_step:
+        raise ValueError(
+            f"step {parsed['step']} follows step {previous_step}; steps "
+            "only increase"
+        )
+    return parsed
+
+
 def _csv_fields(path: str) -> list[str]:
     with open(path, newline="") as f:
         return next(csv.reader(f), [])
@@ -191,10 +219,8 @@ def _read_csv(path: str) -> list[dict]:
     try:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
-                parsed = {name: float(value) for name, value in row.items()}
-                parsed["step"] = int(parsed["step"])
-                parsed["epoch"] = int(parsed["epoch"])
-                rows.append(parsed)
+                previous = rows[-1]["step"] if rows else -1
+                rows.append(_parse_row(row, previous))
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
         reason = f"row {len(rows) + 1} is unreadable ({error})"
         moved = integrity.move_aside(path)

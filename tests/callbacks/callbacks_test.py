@@ -4,6 +4,8 @@ import csv
 import io
 import json
 import os
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from tensorboard.util import tensor_util
 from keras_dcgan import callbacks
 from keras_dcgan import images as images_lib
 from keras_dcgan import integrity
+from keras_dcgan.callbacks import training_curve
 from keras_dcgan.callbacks._steps import StepMeans
 from keras_dcgan.sampling import sample_latents
 from keras_dcgan.training import workdir
@@ -269,3 +272,44 @@ def test_a_metrics_log_cut_at_a_row_boundary_is_not_silent(gan, tmp_path):
         curve.on_train_begin()
     assert [row["step"] for row in curve.history] == [1, 2]
     assert (tmp_path / "metrics.csv.damaged").exists()
+
+
+@pytest.mark.parametrize(
+    ("damaged_row", "reason"),
+    [
+        # One flipped bit turns a digit into a space: " .4" still parses.
+        ("2,0, .4", "d_loss is ' .4', not a number as written"),
+        ("2 ,0,0.4", "step is '2 ', not a number as written"),
+        ("1,0,0.4", "step 1 follows step 1; steps only increase"),
+        ("2,0,0.4,7", "a different number of fields"),
+    ],
+)
+def test_a_metrics_row_that_still_parses_but_is_damaged_is_not_silent(
+    gan, tmp_path, damaged_row, reason
+):
+    csv_path = tmp_path / "metrics.csv"
+    csv_path.write_text(f"step,epoch,d_loss\n1,0,0.5\n{damaged_row}\n")
+    gan.g_optimizer.iterations.assign(1)
+    curve = callbacks.TrainingCurve(str(tmp_path / "c.png"), str(csv_path))
+    curve.set_model(gan)
+    with pytest.warns(integrity.DamagedFileWarning, match=re.escape(reason)):
+        curve.on_train_begin()
+    assert [row["step"] for row in curve.history] == [1]
+    assert (tmp_path / "metrics.csv.damaged").exists()
+
+
+def test_a_metrics_log_as_written_reads_back_exactly(gan, tmp_path):
+    csv_path = tmp_path / "metrics.csv"
+    values = [0.5, 1e-05, -2.5e20, float("inf")]
+    rows = [
+        {"step": i + 1, "epoch": 0, "d_loss": value}
+        for i, value in enumerate(values)
+    ]
+    training_curve._write_csv(str(csv_path), rows)
+    gan.g_optimizer.iterations.assign(len(rows))
+    curve = callbacks.TrainingCurve(str(tmp_path / "c.png"), str(csv_path))
+    curve.set_model(gan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curve.on_train_begin()
+    assert curve.history == rows
