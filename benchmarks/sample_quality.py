@@ -1,18 +1,27 @@
-r"""Sample quality of a training configuration, scored on held-out digits.
+r"""Sample quality of a training configuration, scored on held-out images.
 
 Trains a named configuration (a `TrainConfig` preset plus `--set`
 overrides) for a fixed budget of steps or wall-clock seconds, draws
-`--num_samples` images and compares them with the 10,000 MNIST test digits
-(`../shared/data/mnist/t10k-*` beside the repository, or `--data_dir`),
-which the GAN never trains on.
+`--num_samples` images and compares them with held-out real images the GAN
+never trains on. Two domains (`--domain`):
+
+- `mnist` (default): the GAN trains on the 10,000 bundled digits
+  (`mnist-sample`) and is scored against the 10,000 MNIST test digits
+  (`../shared/data/mnist/t10k-*` beside the repository, or `--data_dir`).
+- `cifar10`: the 10,000 CIFAR-10 test JPEGs
+  (`../shared/data/cifar10/test-jpg.tar.gz`, or `--data_dir`) split in two
+  by class: the GAN trains on the even-numbered 5,000 (written once to an
+  .npz in `--cache_dir`) and is scored against the odd-numbered 5,000.
 
 Feature space: the 128-d penultimate (dense, ReLU) features of a small CNN
-digit classifier (three 3x3 convolutions, dense 128, softmax 10) trained on
-the 10,000 bundled training digits to at least 98.5% test accuracy. It is
+classifier (three 3x3 convolutions, dense 128, softmax 10) trained on the
+GAN's training images: to at least 98.5% test accuracy on MNIST, at least
+55% on the CIFAR-10 half (a sensitive space there is a weaker one; the
+Inception network needs weights this benchmark does not download). It is
 trained once and cached on disk under a fingerprint of its architecture,
 training settings and data. Its sensitivity is printed with every table:
-the real training digits against the test digits give the floor (FID ~2),
-blurred and noisy digits must score far above it.
+the classifier's training images against the held-out ones give the floor,
+blurred and noisy images must score far above it.
 
 Scores (`keras_dcgan.metrics`):
 - FID: Frechet distance between the feature Gaussians (lower is better).
@@ -25,6 +34,7 @@ Scores (`keras_dcgan.metrics`):
 
 Usage:
     python benchmarks/sample_quality.py --preset=mnist --steps=1500
+    python benchmarks/sample_quality.py --domain=cifar10 --steps=1200
     python benchmarks/sample_quality.py --preset=mnist --steps=1500 \
         --set=r1_weight=1 --set=network.upsampling=nearest --name=r1
     python benchmarks/sample_quality.py --score_workdir=runs/demo
@@ -33,18 +43,23 @@ Each run prints a table, writes `WORKDIR/samples.png` (the first 100
 samples) and appends its scores as one JSON line to `--results`.
 """
 
+import dataclasses
 import hashlib
+import io
 import json
 import math
 import os
 import pathlib
 import sys
+import tarfile
 import time
+from collections.abc import Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
+import PIL.Image
 from absl import app
 from absl import flags
 
@@ -58,11 +73,11 @@ from keras_dcgan.training import workdir as workdir_lib
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 # The shared data sits beside the repository (as tests/shared_data.py).
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"
-TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-MIN_ACCURACY = 0.985
+SHARED_DATA_DIR = REPO.parent / "shared" / "data"
+MNIST_TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+CIFAR10_ARCHIVE = "test-jpg.tar.gz"
 
-# The digit classifier's recipe; part of its cache fingerprint.
+# The classifier's recipe; part of its cache fingerprint.
 CLASSIFIER_RECIPE = {
     "conv_filters": [32, 64, 128],
     "conv_strides": [1, 2, 2],
@@ -78,15 +93,167 @@ CLASSIFIER_RECIPE = {
     "seed": 0,
 }
 
+
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    """Where a domain's images come from and how its classifier is made.
+
+    `load(data_dir, cache_dir)` returns `(train_images, train_labels,
+    held_out_images, held_out_labels)`, images float32 NHWC in [-1, 1];
+    `dataset(data_dir, cache_dir)` the GAN's training data, as the
+    `dataset` field of `TrainConfig` takes it.
+    """
+
+    name: str
+    held_out: str
+    min_accuracy: float
+    recipe: dict
+    load: Callable
+    dataset: Callable
+
+
+def to_float_images(images: np.ndarray) -> np.ndarray:
+    """uint8 `(n, h, w)` or `(n, h, w, c)` to float32 NHWC in [-1, 1]."""
+    images = images.astype(np.float32) / 127.5 - 1.0
+    return images[..., None] if images.ndim == 3 else images
+
+
+def load_mnist(data_dir, cache_dir):
+    """The 10,000 bundled training digits and the 10,000 test digits."""
+    del cache_dir
+    data_dir = pathlib.Path(data_dir or SHARED_DATA_DIR / "mnist")
+    paths = [data_dir / name for name in MNIST_TEST_FILES]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"The MNIST test digits are missing: {missing}. Put "
+            f"{list(MNIST_TEST_FILES)} in ../shared/data/mnist beside the "
+            "repository, or pass --data_dir=FOLDER."
+        )
+    image_file, label_file = sources.MNIST_SAMPLE_FILES
+    return (
+        to_float_images(read_idx(sources.bundled_path(image_file))),
+        read_idx(sources.bundled_path(label_file)),
+        to_float_images(read_idx(paths[0])),
+        read_idx(paths[1]),
+    )
+
+
+def read_cifar10_archive(data_dir) -> tuple[np.ndarray, np.ndarray, list]:
+    """uint8 images `(10000, 32, 32, 3)`, labels and numbers of the JPEGs.
+
+    The archive holds `test/<class>/NNNN.jpg`; labels index the sorted
+    class names, numbers are the NNNN.
+    """
+    path = pathlib.Path(data_dir or SHARED_DATA_DIR / "cifar10")
+    path = path / CIFAR10_ARCHIVE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The CIFAR-10 test JPEGs are missing: {str(path)!r}. Put "
+            f"{CIFAR10_ARCHIVE} (test/<class>/NNNN.jpg) in "
+            "../shared/data/cifar10 beside the repository, or pass "
+            "--data_dir=FOLDER."
+        )
+    members = []
+    with tarfile.open(path) as archive:
+        for member in archive:
+            if member.isfile() and member.name.endswith(".jpg"):
+                data = archive.extractfile(member).read()
+                members.append((member.name, data))
+    members.sort()
+    classes = sorted({name.split("/")[-2] for name, _ in members})
+    images = np.stack(
+        [
+            np.asarray(PIL.Image.open(io.BytesIO(d)).convert("RGB"))
+            for _, d in members
+        ]
+    )
+    labels = np.array(
+        [classes.index(name.split("/")[-2]) for name, _ in members], np.int64
+    )
+    numbers = [int(pathlib.Path(name).stem) for name, _ in members]
+    return images, labels, numbers
+
+
+def cifar10_halves(data_dir, cache_dir) -> str:
+    """The even-numbered half as an .npz (written once); returns its path.
+
+    Also writes the odd-numbered half beside it. Each half has 500 images
+    of each class.
+    """
+    cache_dir = pathlib.Path(cache_dir)
+    train_path = cache_dir / "cifar10-test-even.npz"
+    held_out_path = cache_dir / "cifar10-test-odd.npz"
+    if not (train_path.is_file() and held_out_path.is_file()):
+        images, labels, numbers = read_cifar10_archive(data_dir)
+        even = np.array([n % 2 == 0 for n in numbers])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for path, keep in ((train_path, even), (held_out_path, ~even)):
+            # Written whole, then renamed: no partial file is ever read.
+            partial = path.with_suffix(".partial.npz")
+            np.savez(partial, images=images[keep], labels=labels[keep])
+            os.replace(partial, path)
+    return os.fspath(train_path)
+
+
+def load_cifar10(data_dir, cache_dir):
+    """The even-numbered 5,000 CIFAR-10 test JPEGs and the odd 5,000."""
+    train_path = cifar10_halves(data_dir, cache_dir)
+    held_out_path = train_path.replace("-even.npz", "-odd.npz")
+    arrays = [np.load(path) for path in (train_path, held_out_path)]
+    return (
+        to_float_images(arrays[0]["images"]),
+        arrays[0]["labels"],
+        to_float_images(arrays[1]["images"]),
+        arrays[1]["labels"],
+    )
+
+
+DOMAINS = {
+    "mnist": Domain(
+        name="mnist",
+        held_out="MNIST test digits",
+        min_accuracy=0.985,
+        recipe=CLASSIFIER_RECIPE,
+        load=load_mnist,
+        dataset=lambda data_dir, cache_dir: "mnist-sample",
+    ),
+    "cifar10": Domain(
+        name="cifar10",
+        held_out="odd-numbered CIFAR-10 test images",
+        min_accuracy=0.55,
+        recipe={
+            **CLASSIFIER_RECIPE,
+            "conv_filters": [64, 128, 256],
+            "translation": 0.1,
+            "zoom": 0.0,
+            "flip": True,
+            "epochs": 30,
+        },
+        load=load_cifar10,
+        dataset=cifar10_halves,
+    ),
+}
+
 FLAGS = flags.FLAGS
-flags.DEFINE_string("preset", "mnist", "TrainConfig preset to train.")
+flags.DEFINE_enum(
+    "domain",
+    "mnist",
+    sorted(DOMAINS),
+    "Images to train on and score against (see the module docstring).",
+)
+flags.DEFINE_string(
+    "preset", None, "TrainConfig preset to train; default: the domain's."
+)
 flags.DEFINE_multi_string(
     "set",
     [],
     "Override, `field=value` or `network.field=value` (JSON-ish values: "
     "2e-4, true, none, nearest). Repeatable.",
 )
-flags.DEFINE_string("dataset", "mnist-sample", "Training data.")
+flags.DEFINE_string(
+    "dataset", None, "Training data; default: the domain's training images."
+)
 flags.DEFINE_integer("steps", None, "Training budget in generator steps.")
 flags.DEFINE_float("seconds", None, "Training budget in wall-clock seconds.")
 flags.DEFINE_string("name", None, "Name of the run in the table.")
@@ -99,12 +266,15 @@ flags.DEFINE_string(
 flags.DEFINE_integer("num_samples", 10_000, "Samples to score.")
 flags.DEFINE_integer("sample_seed", 5, "Seed of the scored samples.")
 flags.DEFINE_string(
-    "data_dir", None, "Folder of the MNIST t10k-* files; default ../shared."
+    "data_dir",
+    None,
+    "Folder of the domain's held-out files (MNIST t10k-*, CIFAR-10 "
+    "test-jpg.tar.gz); default ../shared/data/DOMAIN beside the repository.",
 )
 flags.DEFINE_string(
     "cache_dir",
     os.path.join(os.path.expanduser("~"), ".cache", "keras_dcgan"),
-    "Where the digit classifier is cached.",
+    "Where the classifiers (and the CIFAR-10 halves) are cached.",
 )
 flags.DEFINE_string(
     "results", "runs/quality/results.jsonl", "Append scores here."
@@ -137,37 +307,12 @@ def parse_overrides(items: list[str]) -> tuple[dict, dict]:
     return train, network
 
 
-def to_float_images(images: np.ndarray) -> np.ndarray:
-    """uint8 `(n, 28, 28)` to float32 `(n, 28, 28, 1)` in [-1, 1]."""
-    return (images.astype(np.float32) / 127.5 - 1.0)[..., None]
-
-
-def load_test_digits(data_dir) -> tuple[np.ndarray, np.ndarray]:
-    """The 10,000 MNIST test digits in [-1, 1] and their labels."""
-    data_dir = pathlib.Path(data_dir or DEFAULT_DATA_DIR)
-    paths = [data_dir / name for name in TEST_FILES]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"The MNIST test digits are missing: {missing}. Put "
-            f"{list(TEST_FILES)} in ../shared/data/mnist beside the "
-            "repository, or pass --data_dir=FOLDER."
-        )
-    return to_float_images(read_idx(paths[0])), read_idx(paths[1])
-
-
-def load_train_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The 10,000 bundled training digits in [-1, 1] and their labels."""
-    image_file, label_file = sources.MNIST_SAMPLE_FILES
-    return (
-        to_float_images(read_idx(sources.bundled_path(image_file))),
-        read_idx(sources.bundled_path(label_file)),
-    )
-
-
-def build_digit_classifier(recipe: dict) -> keras.Model:
+def build_classifier(recipe: dict, image_shape: tuple) -> keras.Model:
     """Three 3x3 convolutions, dense `feature_dim` ReLU, softmax 10."""
-    inputs = keras.Input((28, 28, 1), name="images")
+    inputs = keras.Input(image_shape, name="images")
+    x = inputs
+    if recipe.get("flip"):
+        x = keras.layers.RandomFlip("horizontal", seed=2)(x)
     # Identity at inference; the background (-1) fills the uncovered edge.
     x = keras.layers.RandomTranslation(
         recipe["translation"],
@@ -175,10 +320,11 @@ def build_digit_classifier(recipe: dict) -> keras.Model:
         fill_mode="constant",
         fill_value=-1.0,
         seed=recipe["seed"],
-    )(inputs)
-    x = keras.layers.RandomZoom(
-        recipe["zoom"], fill_mode="constant", fill_value=-1.0, seed=1
     )(x)
+    if recipe["zoom"]:
+        x = keras.layers.RandomZoom(
+            recipe["zoom"], fill_mode="constant", fill_value=-1.0, seed=1
+        )(x)
     for i, (filters, strides) in enumerate(
         zip(recipe["conv_filters"], recipe["conv_strides"], strict=True)
     ):
@@ -199,7 +345,7 @@ def build_digit_classifier(recipe: dict) -> keras.Model:
     outputs = keras.layers.Dense(
         10, activation="softmax", name="probabilities"
     )(x)
-    return keras.Model(inputs, outputs, name="digit_cnn")
+    return keras.Model(inputs, outputs, name="domain_cnn")
 
 
 def classifier_fingerprint(recipe: dict, train_images, train_labels) -> str:
@@ -211,28 +357,36 @@ def classifier_fingerprint(recipe: dict, train_images, train_labels) -> str:
     return digest.hexdigest()[:16]
 
 
-def digit_classifier(cache_dir, test_images, test_labels):
-    """The cached digit classifier, trained first if missing.
+def domain_classifier(domain, cache_dir, images):
+    """The domain's cached classifier, trained first if missing.
+
+    Args:
+        domain: a `Domain`.
+        cache_dir: where the classifier is cached.
+        images: `domain.load`'s four arrays.
 
     Returns:
-        `(model, info)`: the classifier and a dict with its test accuracy
-        and sensitivity scores (computed once, cached beside it).
+        `(model, info)`: the classifier and a dict with its held-out
+        accuracy and sensitivity scores (computed once, cached beside it).
     """
-    train_images, train_labels = load_train_digits()
-    recipe = CLASSIFIER_RECIPE
+    train_images, train_labels, test_images, test_labels = images
+    recipe = domain.recipe
     fingerprint = classifier_fingerprint(recipe, train_images, train_labels)
-    path = pathlib.Path(cache_dir) / f"digit_cnn-{fingerprint}.keras"
+    # The MNIST classifier keeps its first name: its cache stays valid.
+    prefix = "digit_cnn" if domain.name == "mnist" else f"{domain.name}_cnn"
+    path = pathlib.Path(cache_dir) / f"{prefix}-{fingerprint}.keras"
     info_path = path.with_suffix(".json")
     if path.is_file() and info_path.is_file():
         return keras.models.load_model(path), json.loads(info_path.read_text())
-    print(f"Training the digit classifier (cached as {path}) ...")
+    print(f"Training the {domain.name} classifier (cached as {path}) ...")
     keras.utils.set_random_seed(recipe["seed"])
-    model = build_digit_classifier(recipe)
+    model = build_classifier(recipe, train_images.shape[1:])
     model.compile(
         optimizer=keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(
                 recipe["learning_rate"],
-                recipe["epochs"] * math.ceil(10_000 / recipe["batch_size"]),
+                recipe["epochs"]
+                * math.ceil(len(train_images) / recipe["batch_size"]),
             )
         ),
         loss="sparse_categorical_crossentropy",
@@ -246,17 +400,18 @@ def digit_classifier(cache_dir, test_images, test_labels):
         verbose=2,
     )
     _, accuracy = model.evaluate(test_images, test_labels, verbose=0)
-    if accuracy < MIN_ACCURACY:
+    if accuracy < domain.min_accuracy:
         raise RuntimeError(
-            f"The digit classifier reached {accuracy:.4f} test accuracy, "
-            f"below the {MIN_ACCURACY} a sensitive feature space needs."
+            f"The {domain.name} classifier reached {accuracy:.4f} held-out "
+            f"accuracy, below the {domain.min_accuracy} a sensitive feature "
+            "space needs."
         )
     extractor = feature_extractor(model)
     reference = extractor(test_images)
     sensitivity = {
-        "train digits": score(extractor, reference, train_images),
-        "blurred train digits": score(extractor, reference, blur(train_images)),
-        "noisy train digits (sd 0.5)": score(
+        "train images": score(extractor, reference, train_images),
+        "blurred train images": score(extractor, reference, blur(train_images)),
+        "noisy train images (sd 0.5)": score(
             extractor, reference, noisy(train_images)
         ),
     }
@@ -352,15 +507,16 @@ class StopAfter(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def train_configuration(workdir: str):
+def train_configuration(domain: Domain, workdir: str):
     """Trains `--preset` with `--set` for the budget; returns the GAN."""
     if (FLAGS.steps is None) == (FLAGS.seconds is None):
         raise ValueError("Give exactly one budget: --steps or --seconds.")
     train_overrides, network = parse_overrides(FLAGS.set)
     config = config_lib.get_train_config(
-        FLAGS.preset,
+        FLAGS.preset or domain.name,
         network=network,
-        dataset=FLAGS.dataset,
+        dataset=FLAGS.dataset
+        or domain.dataset(FLAGS.data_dir, FLAGS.cache_dir),
         tensorboard=False,
         **train_overrides,
     )
@@ -389,10 +545,10 @@ def train_configuration(workdir: str):
 
 def main(argv):
     del argv
-    test_images, test_labels = load_test_digits(FLAGS.data_dir)
-    classifier, info = digit_classifier(
-        FLAGS.cache_dir, test_images, test_labels
-    )
+    domain = DOMAINS[FLAGS.domain]
+    images = domain.load(FLAGS.data_dir, FLAGS.cache_dir)
+    test_images = images[2]
+    classifier, info = domain_classifier(domain, FLAGS.cache_dir, images)
     extractor = feature_extractor(classifier)
     reference = extractor(test_images)
 
@@ -405,9 +561,9 @@ def main(argv):
         run = {"train_steps": int(gan.g_optimizer.iterations.numpy())}
         config_dict = None
     else:
-        name = FLAGS.name or FLAGS.preset
+        name = FLAGS.name or FLAGS.preset or domain.name
         workdir = FLAGS.workdir or os.path.join("runs", "quality", name)
-        gan, config, run = train_configuration(workdir)
+        gan, config, run = train_configuration(domain, workdir)
         config_dict = config.to_dict()
 
     samples = gan.generate(
@@ -418,10 +574,10 @@ def main(argv):
     images_lib.save_png(images_lib.make_grid(samples[:100], columns=10), grid)
 
     print(
-        f"\nDigit classifier {info['fingerprint']}: test accuracy "
-        f"{info['test_accuracy']:.4f}. Against the {len(test_images)} MNIST "
-        f"test digits ({FLAGS.num_samples} samples, seed "
-        f"{FLAGS.sample_seed}):"
+        f"\n{domain.name} classifier {info['fingerprint']}: held-out "
+        f"accuracy {info['test_accuracy']:.4f}. Against the "
+        f"{len(test_images)} {domain.held_out} ({FLAGS.num_samples} "
+        f"samples, seed {FLAGS.sample_seed}):"
     )
     rows = {f"[ref] {k}": v for k, v in info["sensitivity"].items()}
     rows[name] = scores
@@ -429,6 +585,7 @@ def main(argv):
     print(f"run: {run}; grid: {grid}")
     record = {
         "name": name,
+        "domain": domain.name,
         "command": " ".join(sys.argv),
         **run,
         **scores,
