@@ -413,9 +413,10 @@ TRAIN_PRESETS = {
     # step time, no loss of quality), and the generator update reuses the
     # discriminator update's fakes (23% less step time, the same quality).
     # That pays for 20 epochs in a demo of about four minutes. The generator
-    # average (EMA 0.999, with warm-up) is what gets sampled and exported.
+    # average (EMA 0.99, with warm-up) is what gets sampled and exported:
+    # 0.99 scored FID 5.4 against 6.1 for 0.999, on three sets of latents.
     # With the digits' labels (`--conditional`, as `make demo` trains) the
-    # recipe scores FID 6.07 instead of 31.5. All 60k images fit the
+    # recipe scores FID 5.4 instead of about 31. All 60k images fit the
     # shuffle buffer.
     "mnist": _preset(
         "mnist",
@@ -425,7 +426,7 @@ TRAIN_PRESETS = {
         epochs=20,
         d_learning_rate=2.5e-4,
         g_learning_rate=1e-3,
-        ema_decay=0.999,
+        ema_decay=0.99,
         reuse_fakes=True,
         shuffle_buffer=60_000,
     ),

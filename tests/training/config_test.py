@@ -60,7 +60,7 @@ def test_mnist_preset_is_the_tuned_recipe():
     preset = TRAIN_PRESETS["mnist"]
     assert (preset.g_learning_rate, preset.d_learning_rate) == (1e-3, 2.5e-4)
     assert (preset.reuse_fakes, preset.epochs) == (True, 20)
-    assert preset.ema_decay == 0.999
+    assert preset.ema_decay == 0.99
     assert preset.network.discriminator_filters == 32
     assert (
         preset.network.generator_filters == PRESETS["mnist"].generator_filters
