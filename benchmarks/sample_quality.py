@@ -236,49 +236,57 @@ DOMAINS = {
 }
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum(
-    "domain",
-    "mnist",
-    sorted(DOMAINS),
-    "Images to train on and score against (see the module docstring).",
-)
-flags.DEFINE_string(
-    "preset", None, "TrainConfig preset to train; default: the domain's."
-)
-flags.DEFINE_multi_string(
-    "set",
-    [],
-    "Override, `field=value` or `network.field=value` (JSON-ish values: "
-    "2e-4, true, none, nearest). Repeatable.",
-)
-flags.DEFINE_string(
-    "dataset", None, "Training data; default: the domain's training images."
-)
-flags.DEFINE_integer("steps", None, "Training budget in generator steps.")
-flags.DEFINE_float("seconds", None, "Training budget in wall-clock seconds.")
-flags.DEFINE_string("name", None, "Name of the run in the table.")
-flags.DEFINE_string(
-    "workdir", None, "Training workdir; default runs/quality/NAME."
-)
-flags.DEFINE_string(
-    "score_workdir", None, "Score this trained workdir (or .keras) only."
-)
-flags.DEFINE_integer("num_samples", 10_000, "Samples to score.")
-flags.DEFINE_integer("sample_seed", 5, "Seed of the scored samples.")
-flags.DEFINE_string(
-    "data_dir",
-    None,
-    "Folder of the domain's held-out files (MNIST t10k-*, CIFAR-10 "
-    "test-jpg.tar.gz); default ../shared/data/DOMAIN beside the repository.",
-)
-flags.DEFINE_string(
-    "cache_dir",
-    os.path.join(os.path.expanduser("~"), ".cache", "keras_dcgan"),
-    "Where the classifiers (and the CIFAR-10 halves) are cached.",
-)
-flags.DEFINE_string(
-    "results", "runs/quality/results.jsonl", "Append scores here."
-)
+
+
+def define_flags() -> None:
+    """The command-line flags; defined only when run as a script, so that
+    importing this module (the tests do) leaves absl's global flags alone."""
+    flags.DEFINE_enum(
+        "domain",
+        "mnist",
+        sorted(DOMAINS),
+        "Images to train on and score against (see the module docstring).",
+    )
+    flags.DEFINE_string(
+        "preset", None, "TrainConfig preset to train; default: the domain's."
+    )
+    flags.DEFINE_multi_string(
+        "set",
+        [],
+        "Override, `field=value` or `network.field=value` (JSON-ish values: "
+        "2e-4, true, none, nearest). Repeatable.",
+    )
+    flags.DEFINE_string(
+        "dataset", None, "Training data; default: the domain's training images."
+    )
+    flags.DEFINE_integer("steps", None, "Training budget in generator steps.")
+    flags.DEFINE_float(
+        "seconds", None, "Training budget in wall-clock seconds."
+    )
+    flags.DEFINE_string("name", None, "Name of the run in the table.")
+    flags.DEFINE_string(
+        "workdir", None, "Training workdir; default runs/quality/NAME."
+    )
+    flags.DEFINE_string(
+        "score_workdir", None, "Score this trained workdir (or .keras) only."
+    )
+    flags.DEFINE_integer("num_samples", 10_000, "Samples to score.")
+    flags.DEFINE_integer("sample_seed", 5, "Seed of the scored samples.")
+    flags.DEFINE_string(
+        "data_dir",
+        None,
+        "Folder of the domain's held-out files (MNIST t10k-*, CIFAR-10 "
+        "test-jpg.tar.gz); default ../shared/data/DOMAIN beside the "
+        "repository.",
+    )
+    flags.DEFINE_string(
+        "cache_dir",
+        os.path.join(os.path.expanduser("~"), ".cache", "keras_dcgan"),
+        "Where the classifiers (and the CIFAR-10 halves) are cached.",
+    )
+    flags.DEFINE_string(
+        "results", "runs/quality/results.jsonl", "Append scores here."
+    )
 
 
 def parse_value(text: str):
@@ -598,4 +606,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -39,26 +39,31 @@ from keras_dcgan import DCGAN
 from keras_dcgan.models import presets
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list(
-    "sizes", ["28", "64"], "Image sizes: 28 (preset mnist), 64 (celeba64)."
-)
-flags.DEFINE_list(
-    "precisions",
-    ["float32", "bfloat16"],
-    "float32, bfloat16 (mixed_bfloat16) or float16.",
-)
-flags.DEFINE_integer("batch_size", 64, "Batch size of both trainers.")
-flags.DEFINE_integer("steps", 10, "Timed training steps per repetition.")
-flags.DEFINE_integer("repeats", 3, "Repetitions per trainer, interleaved.")
-flags.DEFINE_enum(
-    "jit_compile",
-    "default",
-    ["default", "true", "false"],
-    "XLA for DCGAN.fit; `default` keeps DCGAN.compile's choice.",
-)
-flags.DEFINE_bool(
-    "parts", False, "Also time the parts of one DCGAN training step."
-)
+
+
+def define_flags() -> None:
+    """The command-line flags, defined only when run as a script."""
+    flags.DEFINE_list(
+        "sizes", ["28", "64"], "Image sizes: 28 (preset mnist), 64 (celeba64)."
+    )
+    flags.DEFINE_list(
+        "precisions",
+        ["float32", "bfloat16"],
+        "float32, bfloat16 (mixed_bfloat16) or float16.",
+    )
+    flags.DEFINE_integer("batch_size", 64, "Batch size of both trainers.")
+    flags.DEFINE_integer("steps", 10, "Timed training steps per repetition.")
+    flags.DEFINE_integer("repeats", 3, "Repetitions per trainer, interleaved.")
+    flags.DEFINE_enum(
+        "jit_compile",
+        "default",
+        ["default", "true", "false"],
+        "XLA for DCGAN.fit; `default` keeps DCGAN.compile's choice.",
+    )
+    flags.DEFINE_bool(
+        "parts", False, "Also time the parts of one DCGAN training step."
+    )
+
 
 PRESET_BY_SIZE = {28: "mnist", 64: "celeba64"}
 POLICIES = {
@@ -313,4 +318,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

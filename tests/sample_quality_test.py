@@ -79,3 +79,51 @@ def test_a_bad_override_names_itself(sample_quality):
     )
     assert train == {"ema_decay": 0.99}
     assert network == {"num_classes": None}
+
+
+def test_no_benchmark_defines_flags_on_import():
+    """Importing a benchmark (as these tests do) must leave absl's global
+    flags alone: a module-level `flags.DEFINE_*("workdir", ...)` made the
+    CLI's own `--workdir` a DuplicateFlagError in the same process."""
+    import ast
+    import glob
+
+    offenders = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "benchmarks", "*.py"))):
+        with open(path) as file:
+            tree = ast.parse(file.read())
+        for node in tree.body:
+            for call in ast.walk(node):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr.startswith("DEFINE")
+                    and not isinstance(node, (ast.FunctionDef, ast.If))
+                ):
+                    offenders.append(f"{os.path.basename(path)}:{call.lineno}")
+    assert offenders == []
+
+
+def test_the_cli_imports_after_the_benchmark():
+    """The CI failure itself: benchmark first, then the CLI, one process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location("
+        "'sample_quality', sys.argv[1])\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "import keras_dcgan.cli.train\n"
+        "print('ok')\n"
+    )
+    path = os.path.join(ROOT, "benchmarks", "sample_quality.py")
+    result = subprocess.run(
+        [sys.executable, "-c", code, path],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"
