@@ -181,6 +181,11 @@ def cifar10_halves(data_dir, cache_dir) -> str:
     Also writes the odd-numbered half beside it. Each half has 500 images
     of each class.
     """
+    return os.fspath(write_cifar10_halves(data_dir, cache_dir)[0])
+
+
+def write_cifar10_halves(data_dir, cache_dir) -> tuple[pathlib.Path, ...]:
+    """`(even_path, odd_path)`, the two halves' .npz files, written once."""
     cache_dir = pathlib.Path(cache_dir)
     train_path = cache_dir / "cifar10-test-even.npz"
     held_out_path = cache_dir / "cifar10-test-odd.npz"
@@ -193,14 +198,14 @@ def cifar10_halves(data_dir, cache_dir) -> str:
             partial = path.with_suffix(".partial.npz")
             np.savez(partial, images=images[keep], labels=labels[keep])
             os.replace(partial, path)
-    return os.fspath(train_path)
+    return train_path, held_out_path
 
 
 def load_cifar10(data_dir, cache_dir):
     """The even-numbered 5,000 CIFAR-10 test JPEGs and the odd 5,000."""
-    train_path = cifar10_halves(data_dir, cache_dir)
-    held_out_path = train_path.replace("-even.npz", "-odd.npz")
-    arrays = [np.load(path) for path in (train_path, held_out_path)]
+    arrays = [
+        np.load(path) for path in write_cifar10_halves(data_dir, cache_dir)
+    ]
     return (
         to_float_images(arrays[0]["images"]),
         arrays[0]["labels"],

@@ -158,12 +158,26 @@ class TrainingCurve(keras.callbacks.Callback):
 
     def _append(self, row: dict) -> None:
         if self._file is None:
+            fields = list(row)
+            if os.path.exists(self.csv_path):
+                found = _csv_fields(self.csv_path)
+                if found != fields:
+                    # A damaged header or a run with other metrics: rows
+                    # appended under it would put values in the wrong
+                    # columns or drop them. Keep the old file whole and
+                    # start one with this run's columns.
+                    moved = integrity.move_aside(self.csv_path)
+                    integrity.warn_damaged(
+                        self.csv_path,
+                        f"its columns {found} are not this run's {fields}",
+                        moved,
+                        "writing its rows under this run's columns (nan "
+                        "where a value is missing)",
+                    )
+                    _write_csv(self.csv_path, self.history[:-1], fields)
             new = not os.path.exists(self.csv_path)
-            fields = list(row) if new else _csv_fields(self.csv_path)
             self._file = open(self.csv_path, "a", newline="")  # noqa: SIM115
-            self._writer = csv.DictWriter(
-                self._file, fields, extrasaction="ignore"
-            )
+            self._writer = csv.DictWriter(self._file, fields)
             if new:
                 self._writer.writeheader()
         self._writer.writerow(row)
@@ -230,13 +244,15 @@ def _read_csv(path: str) -> list[dict]:
     return rows
 
 
-def _write_csv(path: str, rows: list[dict]) -> None:
+def _write_csv(path: str, rows: list[dict], fields=None) -> None:
     if not rows:
         if os.path.exists(path):
             os.remove(path)
         return
     with open(path + ".partial", "w", newline="") as f:
-        writer = csv.DictWriter(f, list(rows[0]))
+        writer = csv.DictWriter(
+            f, fields or list(rows[0]), restval="nan", extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
     os.replace(path + ".partial", path)

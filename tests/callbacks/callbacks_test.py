@@ -313,3 +313,34 @@ def test_a_metrics_log_as_written_reads_back_exactly(gan, tmp_path):
         warnings.simplefilter("error")
         curve.on_train_begin()
     assert curve.history == rows
+
+
+def test_a_metrics_log_whose_header_is_damaged_loses_no_values(gan, tmp_path):
+    # One flipped bit renames a column (d_loss -> d_lmss): rows appended
+    # under that header would drop this run's d_loss without a word.
+    csv_path = tmp_path / "metrics.csv"
+    curve = callbacks.TrainingCurve(str(tmp_path / "c.png"), str(csv_path))
+    _fit(gan, _images(8), [curve], epochs=1)
+    written = csv_path.read_text()
+    assert written.startswith("step,epoch,d_loss,")
+    csv_path.write_text(written.replace("d_loss", "d_lmss", 1))
+    resumed = callbacks.TrainingCurve(str(tmp_path / "c.png"), str(csv_path))
+    with pytest.warns(
+        integrity.DamagedFileWarning,
+        match=r"columns \['step', 'epoch', 'd_lmss'",
+    ):
+        _fit(gan, _images(8), [resumed], epochs=1)
+    with open(csv_path) as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(resumed.history[-1])
+    assert [int(row["step"]) for row in rows] == [1, 2, 3, 4]
+    # The old rows' d_loss is unknown under the new header (nan); this
+    # run's values are all there, and the old file is kept whole.
+    assert [row["d_loss"] for row in rows[:2]] == ["nan", "nan"]
+    for row, logged in zip(rows[2:], resumed.history[2:], strict=True):
+        assert float(row["d_loss"]) == logged["d_loss"]
+    assert (
+        (tmp_path / "metrics.csv.damaged")
+        .read_text()
+        .startswith("step,epoch,d_lmss,")
+    )
