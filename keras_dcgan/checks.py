@@ -1,6 +1,10 @@
 """Argument checks shared by the whole package, with messages that name the
 argument, the value received and what is allowed."""
 
+import math
+import numbers
+import re
+
 import numpy as np
 
 
@@ -34,6 +38,75 @@ def check_positive_int(argument: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(
             f"`{argument}` must be a positive integer; received {value!r}."
+        )
+
+
+def check_bool(argument: str, value: object) -> None:
+    """Raises a `ValueError` unless `value` is True or False.
+
+    A string such as `"false"` is refused rather than read as truthy.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. The value the user passed.
+
+    Example:
+    >>> check_bool("flip", False)
+    """
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"`{argument}` must be True or False; received {value!r}."
+        )
+
+
+def check_number(
+    argument: str, value: object, allowed: str, or_none: bool = False
+) -> None:
+    """Raises a `ValueError` unless `value` is a real number in `allowed`.
+
+    Strings, booleans, NaN and infinities are refused: `"0.5"` or `True` is
+    a mistake, not a number, and an infinite weight or learning rate makes
+    every loss NaN.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. The value the user passed.
+        allowed: str. An interval such as `"[0, 1)"` or `"(0, 1)"`, or a
+            bound such as `">= 0"` or `"> 0"` (a finite number).
+        or_none: bool. Whether None is also accepted. Defaults to False.
+
+    Example:
+    >>> check_number("beta_1", 0.5, "[0, 1)")
+    >>> check_number("r1_weight", float("inf"), ">= 0")
+    Traceback (most recent call last):
+    ...
+    ValueError: `r1_weight` must be a finite number >= 0; received inf.
+    """
+    if or_none and value is None:
+        return
+    interval = re.fullmatch(r"([\[(])(\S+), (\S+)([\])])", allowed)
+    bound = re.fullmatch(r"(>=|>) (\S+)", allowed)
+    if interval:
+        low, high = float(interval[2]), float(interval[3])
+        closed_low, closed_high = interval[1] == "[", interval[4] == "]"
+        wanted = f"a number in {allowed}"
+    elif bound:
+        low, high = float(bound[2]), math.inf
+        closed_low, closed_high = bound[1] == ">=", False
+        wanted = f"a finite number {allowed}"
+    else:
+        raise ValueError(f"Cannot read the range {allowed!r}.")
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (low <= value if closed_low else low < value)
+        and (value <= high if closed_high else value < high)
+    )
+    if not ok:
+        none = " or None" if or_none else ""
+        raise ValueError(
+            f"`{argument}` must be {wanted}{none}; received {value!r}."
         )
 
 

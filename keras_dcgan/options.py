@@ -5,6 +5,8 @@ against these tuples, and the command line builds its flags from them
 before (and without) loading TensorFlow.
 """
 
+from keras_dcgan.checks import check_number
+
 # Hidden-layer and output activations (`keras_dcgan.models.blocks`).
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
 # Normalization after each convolution (`keras_dcgan.models.blocks`).
@@ -60,11 +62,7 @@ def check_loss(loss: str, label_smoothing: float = 0.0) -> None:
         raise ValueError(
             f"Unknown loss {loss!r}; expected one of {list(LOSSES)}."
         )
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(
-            "`label_smoothing` must be in [0, 1); received "
-            f"{label_smoothing!r}."
-        )
+    check_number("label_smoothing", label_smoothing, "[0, 1)")
     if label_smoothing and loss not in CROSS_ENTROPY_LOSSES:
         raise ValueError(
             f"label_smoothing={label_smoothing} applies to cross-entropy "

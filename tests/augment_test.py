@@ -143,9 +143,9 @@ def test_ada_raises_p_for_a_sure_discriminator_and_saves_it(tmp_path):
     [
         ({"augment": "flip"}, r"Unknown or repeated augmentation \['flip'\]"),
         ({"ada_target": 0.6}, "needs an `augment` policy"),
-        ({"augment": POLICY, "ada_target": 1.5}, r"must be in \(0, 1\)"),
+        ({"augment": POLICY, "ada_target": 1.5}, r"a number in \(0, 1\)"),
         ({"augment": POLICY, "augment_probability": 2.0}, r"in \[0, 1\]"),
-        ({"r1_weight": -1.0}, "`r1_weight` must be >= 0"),
+        ({"r1_weight": -1.0}, "`r1_weight` must be a finite number >= 0"),
     ],
 )
 def test_compile_rejects_bad_augmentation_options(kwargs, message):

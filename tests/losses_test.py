@@ -72,5 +72,5 @@ def test_unknown_loss_names_the_choices():
 def test_label_smoothing_only_for_cross_entropy():
     with pytest.raises(ValueError, match="loss 'hinge' has no labels"):
         losses.check_loss("hinge", label_smoothing=0.1)
-    with pytest.raises(ValueError, match=r"must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"must be a number in \[0, 1\)"):
         losses.check_loss("non_saturating", label_smoothing=1.0)

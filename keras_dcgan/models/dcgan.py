@@ -10,6 +10,8 @@ import tensorflow as tf
 from keras_dcgan import augment as augment_lib
 from keras_dcgan import distribute
 from keras_dcgan import losses
+from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.models import conditioning
 
@@ -19,6 +21,9 @@ from keras_dcgan.models import generator as _generator  # noqa: F401
 from keras_dcgan.models import presets
 from keras_dcgan.sampling import sample_labels
 from keras_dcgan.sampling import sample_latents
+
+# The `keras.Model.compile` arguments that apply to a GAN.
+KERAS_COMPILE_OPTIONS = ("jit_compile", "steps_per_execution", "run_eagerly")
 
 
 def paper_adam() -> keras.optimizers.Adam:
@@ -175,11 +180,7 @@ class DCGAN(keras.Model):
                 f"{tuple(discriminator.inputs[0].shape[1:])}; build both for "
                 "the same image size and channels."
             )
-        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-            raise ValueError(
-                "`ema_decay` must be in (0, 1) or None; received "
-                f"{ema_decay!r}."
-            )
+        check_number("ema_decay", ema_decay, "(0, 1)", or_none=True)
         if conditioning.is_conditional(
             generator
         ) != conditioning.is_conditional(discriminator):
@@ -369,27 +370,10 @@ class DCGAN(keras.Model):
         self._check_augment_options(
             policy, augment_probability, ada_target, r1_weight
         )
-        if gradient_penalty_weight < 0:
-            raise ValueError(
-                "`gradient_penalty_weight` must be >= 0; received "
-                f"{gradient_penalty_weight!r}."
-            )
+        check_number("gradient_penalty_weight", gradient_penalty_weight, ">= 0")
         check_positive_int("discriminator_steps", discriminator_steps)
-        if not isinstance(reuse_fakes, bool):
-            raise ValueError(
-                "`reuse_fakes` must be True or False; received "
-                f"{reuse_fakes!r}."
-            )
-        unsupported = set(kwargs) - {
-            "jit_compile",
-            "steps_per_execution",
-            "run_eagerly",
-        }
-        if unsupported:
-            raise ValueError(
-                f"DCGAN.compile() does not take {sorted(unsupported)}: the "
-                "losses are chosen by `loss` and tracked automatically."
-            )
+        check_bool("reuse_fakes", reuse_fakes)
+        self._check_keras_options(kwargs)
         # No `optimizer`: Keras would otherwise create a default RMSprop
         # that nothing uses, and save it with every checkpoint.
         super().compile(optimizer=None, **kwargs)
@@ -435,12 +419,30 @@ class DCGAN(keras.Model):
         self.g_optimizer.build(self.generator.trainable_variables)
 
     @staticmethod
-    def _check_augment_options(policy, probability, ada_target, r1_weight):
-        if probability is not None and not 0.0 <= probability <= 1.0:
+    def _check_keras_options(kwargs):
+        unsupported = set(kwargs) - set(KERAS_COMPILE_OPTIONS)
+        if unsupported:
             raise ValueError(
-                "`augment_probability` must be in [0, 1] or None; received "
-                f"{probability!r}."
+                f"DCGAN.compile() does not take {sorted(unsupported)}; of "
+                "`keras.Model.compile`'s arguments it takes only "
+                f"{list(KERAS_COMPILE_OPTIONS)}. Set learning rates on the "
+                "optimizers (`d_optimizer=keras.optimizers.Adam(1e-4)`); the "
+                "losses are chosen by `loss` and tracked automatically."
             )
+        # Keras reads any truthy value as on: "false" would turn XLA on.
+        if kwargs.get("jit_compile", "auto") not in (True, False, "auto"):
+            raise ValueError(
+                "`jit_compile` must be True, False or 'auto'; received "
+                f"{kwargs['jit_compile']!r}."
+            )
+        check_bool("run_eagerly", kwargs.get("run_eagerly", False))
+        check_positive_int(
+            "steps_per_execution", kwargs.get("steps_per_execution", 1)
+        )
+
+    @staticmethod
+    def _check_augment_options(policy, probability, ada_target, r1_weight):
+        check_number("augment_probability", probability, "[0, 1]", or_none=True)
         if probability is not None and not policy:
             raise ValueError(
                 f"`augment_probability={probability!r}` needs an `augment` "
@@ -453,15 +455,8 @@ class DCGAN(keras.Model):
                     "needs an `augment` policy such as "
                     "'translation,cutout,color'."
                 )
-            if not 0.0 < ada_target < 1.0:
-                raise ValueError(
-                    "`ada_target` must be in (0, 1) or None; received "
-                    f"{ada_target!r}."
-                )
-        if not r1_weight >= 0:
-            raise ValueError(
-                f"`r1_weight` must be >= 0; received {r1_weight!r}."
-            )
+            check_number("ada_target", ada_target, "(0, 1)", or_none=True)
+        check_number("r1_weight", r1_weight, ">= 0")
 
     def _computes_in_float16(self):
         return "float16" in (

@@ -103,10 +103,11 @@ class NetworkConfig:
             ("conditioning", options.CONDITIONINGS),
         ):
             checks.check_choice(name, getattr(self, name), allowed)
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(
-                f"`dropout` must be in [0, 1); received {self.dropout!r}."
-            )
+        checks.check_number("dropout", self.dropout, "[0, 1)")
+        checks.check_number("leaky_relu_slope", self.leaky_relu_slope, ">= 0")
+        checks.check_bool(
+            "synchronized_batch_norm", self.synchronized_batch_norm
+        )
         checks.check_num_classes(self.num_classes)
         checks.doubling_steps(self.image_size, self.base_size)
 

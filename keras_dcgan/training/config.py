@@ -2,10 +2,13 @@
 
 import dataclasses
 import json
+import math
 import textwrap
 
 from keras_dcgan import options
+from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_choice
+from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
@@ -169,6 +172,31 @@ class TrainConfig:
     jit_compile: bool = True
 
     def __post_init__(self):
+        # The named choices first: their messages list the allowed values.
+        options.check_loss(self.loss, self.label_smoothing)
+        options.parse_augment_policy(self.augment)
+        check_choice("precision", self.precision, options.PRECISIONS)
+        if self.resize is not None:
+            check_choice("resize", self.resize, options.RESIZE_CHOICES)
+        # Every field by its type, so a hand-written dict or config.json
+        # with "false" or "0.5" fails here, naming the field, instead of
+        # being read as a truthy string or failing in a comparison.
+        for field in dataclasses.fields(self):
+            name, value = field.name, getattr(self, field.name)
+            if field.type is bool:
+                check_bool(name, value)
+            elif field.type in (str, str | None):
+                if not (
+                    isinstance(value, str)
+                    or (value is None and field.type is not str)
+                ):
+                    kind = "a str" if field.type is str else "a str or None"
+                    raise ValueError(
+                        f"`{name}` must be {kind}; received {value!r}."
+                    )
+            elif field.type in (float, float | None):
+                optional = field.type is not float
+                check_number(name, value, FLOAT_RANGES[name], or_none=optional)
         for name in (
             "batch_size",
             "epochs",
@@ -182,38 +210,21 @@ class TrainConfig:
         for name in ("steps_per_epoch", "sample_every_steps"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
-        for name in ("d_learning_rate", "g_learning_rate"):
-            if not getattr(self, name) > 0:
-                raise ValueError(
-                    f"`{name}` must be > 0; received {getattr(self, name)!r}."
-                )
-        for name in ("beta_1", "beta_2"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(
-                    f"`{name}` must be in [0, 1); received "
-                    f"{getattr(self, name)!r}."
-                )
-        options.check_loss(self.loss, self.label_smoothing)
-        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise ValueError(
-                "`ema_decay` must be in (0, 1) or None; received "
-                f"{self.ema_decay!r}."
-            )
         if self.value_range is not None:
             low, high = _check_value_range(self.value_range)
             # JSON stores a list: keep the declared tuple type.
             object.__setattr__(self, "value_range", (low, high))
-        options.parse_augment_policy(self.augment)
         _check_augment(self)
-        check_choice("precision", self.precision, options.PRECISIONS)
-        for name in ("reuse_fakes", "jit_compile"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(
-                    f"`{name}` must be True or False; received "
-                    f"{getattr(self, name)!r}."
-                )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ValueError(f"`seed` must be an int; received {self.seed!r}.")
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not 0 <= self.seed < 2**32
+        ):
+            # NumPy's and TensorFlow's global seeds are 32-bit.
+            raise ValueError(
+                "`seed` must be an int in [0, 2**32 - 1]; received "
+                f"{self.seed!r}."
+            )
         if not isinstance(self.network, presets.NetworkConfig):
             raise ValueError(
                 "`network` must be a NetworkConfig; received "
@@ -318,6 +329,20 @@ class TrainConfig:
         return changes
 
 
+# The values each float field of `TrainConfig` accepts (`check_number`).
+FLOAT_RANGES = {
+    "d_learning_rate": "> 0",
+    "g_learning_rate": "> 0",
+    "beta_1": "[0, 1)",
+    "beta_2": "[0, 1)",
+    "label_smoothing": "[0, 1)",
+    "gradient_penalty_weight": ">= 0",
+    "ema_decay": "(0, 1)",
+    "augment_probability": "[0, 1]",
+    "ada_target": "(0, 1)",
+    "r1_weight": ">= 0",
+}
+
 # Fields that do not change the trained weights, so a run may resume with a
 # new value.
 RESUMABLE_FIELDS = frozenset(
@@ -343,9 +368,10 @@ def _check_value_range(value_range) -> tuple[float, float]:
             "`value_range` must be two numbers (black, white) or None; "
             f"received {value_range!r}."
         ) from error
-    if not low < high:
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(
-            f"`value_range` must be (black, white) with black < white; "
+            "`value_range` must be two finite numbers (black, white) with "
+            "black < white; "
             f"received {value_range!r}."
         )
     return low, high
@@ -358,19 +384,6 @@ def _check_augment(config: TrainConfig) -> None:
             "`augment_probability` and `ada_target` need an `augment` policy "
             "such as 'translation,cutout,color'; received augment="
             f"{config.augment!r}."
-        )
-    if probability is not None and not 0.0 <= probability <= 1.0:
-        raise ValueError(
-            "`augment_probability` must be in [0, 1] or None; received "
-            f"{probability!r}."
-        )
-    if target is not None and not 0.0 < target < 1.0:
-        raise ValueError(
-            f"`ada_target` must be in (0, 1) or None; received {target!r}."
-        )
-    if not config.r1_weight >= 0:
-        raise ValueError(
-            f"`r1_weight` must be >= 0; received {config.r1_weight!r}."
         )
 
 

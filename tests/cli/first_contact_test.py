@@ -103,7 +103,7 @@ def test_help_examples_keep_their_line_breaks():
         ),
         (
             ["train", "--workdir=W", "--dataset=mnist-sample", "--beta_1=2"],
-            "--beta_1 must be in [0, 1); received 2.0.",
+            "--beta_1 must be a number in [0, 1); received 2.0.",
         ),
         (
             ["train", "--workdir=W"],
@@ -129,7 +129,11 @@ def test_help_examples_keep_their_line_breaks():
         ),
         (
             ["train", "--workdir=W", "--dataset=mnist-sample", "--dropout=1.5"],
-            "--dropout must be in [0, 1); received 1.5.",
+            "--dropout must be a number in [0, 1); received 1.5.",
+        ),
+        (
+            ["train", "--workdir=W", "--preset=mnist", "--r1_weight=inf"],
+            "--r1_weight must be a finite number >= 0; received inf.",
         ),
         (["sample", "--out=x.png"], "error: --workdir is required."),
         (

@@ -52,12 +52,62 @@ def test_compile_defaults_to_the_paper_adam(tiny_gan):
     [
         ({"loss": "wgan"}, r"Unknown loss 'wgan'; expected one of"),
         ({"loss": "hinge", "label_smoothing": 0.1}, "has no labels"),
-        ({"gradient_penalty_weight": -1.0}, "must be >= 0"),
+        ({"gradient_penalty_weight": -1.0}, "must be a finite number >= 0"),
         ({"discriminator_steps": 0}, "`discriminator_steps` must be a pos"),
         ({"metrics": ["mae"]}, r"does not take \['metrics'\]"),
     ],
 )
 def test_compile_rejects_bad_options(kwargs, message, tiny_gan):
+    with pytest.raises(ValueError, match=message):
+        tiny_gan().compile(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        # Strings, booleans, NaN and infinities are not numbers here: a
+        # string failed in a comparison, True passed as 1, inf made NaN.
+        (
+            {"r1_weight": float("inf")},
+            "`r1_weight` must be a finite number >= 0; received inf.",
+        ),
+        ({"r1_weight": "1"}, "`r1_weight` must be a finite number >= 0"),
+        ({"r1_weight": True}, "`r1_weight` must be a finite number >= 0"),
+        (
+            {"gradient_penalty_weight": float("nan")},
+            "`gradient_penalty_weight` must be a finite number >= 0; "
+            "received nan.",
+        ),
+        (
+            {"label_smoothing": "0.1"},
+            r"`label_smoothing` must be a number in \[0, 1\); received '0.1'",
+        ),
+        (
+            {"augment": "color", "augment_probability": True},
+            r"`augment_probability` must be a number in \[0, 1\] or None",
+        ),
+        (
+            {"augment": "color", "ada_target": "0.6"},
+            r"`ada_target` must be a number in \(0, 1\) or None",
+        ),
+        # Keras reads any truthy value as on.
+        (
+            {"jit_compile": "false"},
+            "`jit_compile` must be True, False or 'auto'; received 'false'.",
+        ),
+        ({"run_eagerly": "no"}, "`run_eagerly` must be True or False"),
+        (
+            {"steps_per_execution": 0},
+            "`steps_per_execution` must be a positive integer; received 0.",
+        ),
+        (
+            {"learning_rate": 1e-3},
+            r"does not take \['learning_rate'\]; .* Set learning rates on "
+            "the optimizers",
+        ),
+    ],
+)
+def test_compile_rejects_values_of_the_wrong_kind(kwargs, message, tiny_gan):
     with pytest.raises(ValueError, match=message):
         tiny_gan().compile(**kwargs)
 
@@ -78,9 +128,13 @@ def test_mismatched_networks_are_rejected():
         )
 
 
-def test_ema_decay_must_be_a_fraction(tiny_gan):
-    with pytest.raises(ValueError, match=r"`ema_decay` must be in \(0, 1\)"):
-        tiny_gan(ema_decay=1.5)
+@pytest.mark.parametrize("ema_decay", [1.0, 1.5, 0.0, float("nan"), "0.99"])
+def test_ema_decay_must_be_a_fraction(ema_decay, tiny_gan):
+    with pytest.raises(
+        ValueError,
+        match=r"`ema_decay` must be a number in \(0, 1\) or None; received",
+    ):
+        tiny_gan(ema_decay=ema_decay)
 
 
 @pytest.mark.parametrize("num_samples", [1, 5, 70])

@@ -85,14 +85,20 @@ def test_get_train_config_applies_overrides():
         ({"network": {"size": 3}}, r"Unknown network option\(s\) \['size'\]"),
         ({"batch_size": 0}, "`batch_size` must be a positive integer"),
         ({"loss": "l2"}, "Unknown loss 'l2'"),
-        ({"ema_decay": 1.0}, r"`ema_decay` must be in \(0, 1\)"),
-        ({"beta_1": 1.5}, r"`beta_1` must be in \[0, 1\)"),
-        ({"d_learning_rate": 0.0}, "`d_learning_rate` must be > 0"),
+        ({"ema_decay": 1.0}, r"`ema_decay` must be a number in \(0, 1\)"),
+        ({"beta_1": 1.5}, r"`beta_1` must be a number in \[0, 1\)"),
+        (
+            {"d_learning_rate": 0.0},
+            "`d_learning_rate` must be a finite number > 0",
+        ),
         ({"steps_per_epoch": -1}, "`steps_per_epoch` must be a positive"),
         ({"augment": "zoom"}, r"Unknown or repeated augmentation \['zoom'\]"),
         ({"ada_target": 0.6}, "need an `augment` policy"),
-        ({"augment": "color", "ada_target": 1.0}, r"must be in \(0, 1\)"),
-        ({"r1_weight": -0.5}, "`r1_weight` must be >= 0"),
+        (
+            {"augment": "color", "ada_target": 1.0},
+            r"must be a number in \(0, 1\)",
+        ),
+        ({"r1_weight": -0.5}, "`r1_weight` must be a finite number >= 0"),
         ({"precision": "float16"}, "Unknown precision 'float16'; expected"),
         ({"reuse_fakes": 1}, "`reuse_fakes` must be True or False"),
     ],
@@ -100,6 +106,101 @@ def test_get_train_config_applies_overrides():
 def test_bad_settings_raise_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         get_train_config(**kwargs)
+
+
+FLOAT_FIELDS = [
+    field.name
+    for field in dataclasses.fields(TrainConfig)
+    if field.type in (float, float | None)
+]
+BOOL_FIELDS = [
+    field.name
+    for field in dataclasses.fields(TrainConfig)
+    if field.type is bool
+]
+
+
+def test_every_float_field_has_a_range():
+    from keras_dcgan.training.config import FLOAT_RANGES
+
+    assert sorted(FLOAT_RANGES) == sorted(FLOAT_FIELDS)
+
+
+@pytest.mark.parametrize("name", FLOAT_FIELDS)
+@pytest.mark.parametrize("value", ["0.5", True, float("nan"), float("inf")])
+def test_float_fields_take_finite_numbers_only(name, value):
+    # A string (a hand-written config.json) failed in a comparison with a
+    # TypeError; True passed as 1; inf passed the "> 0" and ">= 0" checks.
+    changes = {name: value}
+    if name in ("augment_probability", "ada_target"):
+        changes["augment"] = "color"
+    with pytest.raises(
+        ValueError, match=rf"`{name}` must be a (finite )?number .*received"
+    ):
+        get_train_config(**changes)
+
+
+@pytest.mark.parametrize("name", BOOL_FIELDS)
+def test_bool_fields_refuse_strings(name):
+    # "false" is truthy: it used to turn `crop` or `flip` on.
+    with pytest.raises(
+        ValueError,
+        match=f"`{name}` must be True or False; received 'false'.",
+    ):
+        get_train_config(**{name: "false"})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"gradient_penalty_weight": -1.0},
+            "`gradient_penalty_weight` must be a finite number >= 0; "
+            "received -1.0.",
+        ),
+        (
+            {"r1_weight": float("inf")},
+            "`r1_weight` must be a finite number >= 0; received inf.",
+        ),
+        # NumPy's and TensorFlow's global seeds are 32-bit: -1 failed when
+        # training started, in NumPy's words.
+        (
+            {"seed": -1},
+            r"`seed` must be an int in \[0, 2\*\*32 - 1\]; received -1.",
+        ),
+        ({"resize": "linear"}, "Unknown resize 'linear'; expected one of"),
+        ({"dataset": None}, "`dataset` must be a str; received None."),
+        ({"split": 3}, "`split` must be a str or None; received 3."),
+        (
+            {"value_range": (0, float("inf"))},
+            "`value_range` must be two finite numbers",
+        ),
+        (
+            {"network": {"leaky_relu_slope": float("nan")}},
+            "`leaky_relu_slope` must be a finite number >= 0; received nan.",
+        ),
+        (
+            {"network": {"synchronized_batch_norm": "false"}},
+            "`synchronized_batch_norm` must be True or False",
+        ),
+        (
+            {"network": {"num_classes": "10"}},
+            r"`num_classes` must be None \(unconditional\) or an int >= 2; "
+            "received '10'.",
+        ),
+    ],
+)
+def test_bad_values_of_each_kind_name_the_field(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        get_train_config(**kwargs)
+
+
+def test_a_hand_edited_config_json_names_the_bad_field():
+    values = {**TrainConfig().to_dict(), "r1_weight": "1"}
+    with pytest.raises(
+        ValueError, match="`r1_weight` must be a finite number >= 0"
+    ):
+        TrainConfig.from_dict(values)
 
 
 def test_json_round_trip():
