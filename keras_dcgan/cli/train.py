@@ -84,7 +84,11 @@ TRAIN_FLAGS = _dataclass_flags.define_flags(
     TrainConfig,
     __name__,
     exclude=("preset", "network"),
-    choices={"loss": options.LOSSES, "resize": options.RESIZE_CHOICES},
+    choices={
+        "loss": options.LOSSES,
+        "resize": options.RESIZE_CHOICES,
+        "precision": options.PRECISIONS,
+    },
     default_help=DEFAULT_HELP,
 )
 NETWORK_FLAGS = _dataclass_flags.define_flags(

@@ -135,6 +135,10 @@ def test_help_examples_keep_their_line_breaks():
             ["train", "--workdir=W", "--preset=mnist", "--r1_weight=inf"],
             "--r1_weight must be a finite number >= 0; received inf.",
         ),
+        (
+            ["train", "--workdir=W", "--preset=mnist", "--precision=fp16"],
+            "flag --precision=fp16: value should be one of <float32|mixed_",
+        ),
         (["sample", "--out=x.png"], "error: --workdir is required."),
         (
             ["sample", "--workdir=missing", "--out=x.png"],
