@@ -102,15 +102,15 @@ def parse_augment_policy(policy: str | None) -> tuple[str, ...]:
         return ()
     if not isinstance(policy, str):
         raise ValueError(
-            f"The augmentation policy must be a string such as "
-            f"'translation,cutout,color'; received {policy!r}."
+            "`augment` must be a string such as 'translation,cutout,color' "
+            f"or None; received {policy!r}."
         )
     names = tuple(name.strip() for name in policy.split(","))
     unknown = [name for name in names if name not in AUGMENTATIONS]
     if unknown or len(set(names)) != len(names):
         raise ValueError(
             f"Unknown or repeated augmentation {unknown or list(names)} in "
-            f"policy {policy!r}; expected comma-separated names from "
+            f"augment={policy!r}; expected comma-separated names from "
             f"{sorted(AUGMENTATIONS)}, each at most once."
         )
     return names

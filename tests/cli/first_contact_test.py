@@ -132,12 +132,16 @@ def test_help_examples_keep_their_line_breaks():
             "--dropout must be a number in [0, 1); received 1.5.",
         ),
         (
+            ["train", "--workdir=W", "--preset=mnist", "--precision=fp16"],
+            "flag --precision=fp16: value should be one of <float32|mixed_",
+        ),
+        (
             ["train", "--workdir=W", "--preset=mnist", "--r1_weight=inf"],
             "--r1_weight must be a finite number >= 0; received inf.",
         ),
         (
-            ["train", "--workdir=W", "--preset=mnist", "--precision=fp16"],
-            "flag --precision=fp16: value should be one of <float32|mixed_",
+            ["train", "--workdir=W", "--preset=mnist", "--augment=Color"],
+            "augmentation ['Color'] in --augment='Color'; expected",
         ),
         (["sample", "--out=x.png"], "error: --workdir is required."),
         (

@@ -176,6 +176,16 @@ def test_bool_fields_refuse_strings(name):
             "`value_range` must be two finite numbers",
         ),
         (
+            {"augment": "translation,zoom"},
+            r"Unknown or repeated augmentation \['zoom'\] in "
+            "augment='translation,zoom'; expected comma-separated names",
+        ),
+        (
+            {"augment": ["color"]},
+            "`augment` must be a string such as 'translation,cutout,color' "
+            "or None; received",
+        ),
+        (
             {"network": {"leaky_relu_slope": float("nan")}},
             "`leaky_relu_slope` must be a finite number >= 0; received nan.",
         ),
