@@ -5,7 +5,7 @@ against these tuples, and the command line builds its flags from them
 before (and without) loading TensorFlow.
 """
 
-from keras_dcgan.checks import check_number
+import numbers
 
 # Hidden-layer and output activations (`keras_dcgan.models.blocks`).
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
@@ -62,7 +62,17 @@ def check_loss(loss: str, label_smoothing: float = 0.0) -> None:
         raise ValueError(
             f"Unknown loss {loss!r}; expected one of {list(LOSSES)}."
         )
-    check_number("label_smoothing", label_smoothing, "[0, 1)")
+    # `keras_dcgan.checks.check_number`'s test, written out: this module
+    # imports nothing from the package (setup.cfg's layers).
+    if (
+        isinstance(label_smoothing, bool)
+        or not isinstance(label_smoothing, numbers.Real)
+        or not 0.0 <= label_smoothing < 1.0
+    ):
+        raise ValueError(
+            "`label_smoothing` must be a number in [0, 1); received "
+            f"{label_smoothing!r}."
+        )
     if label_smoothing and loss not in CROSS_ENTROPY_LOSSES:
         raise ValueError(
             f"label_smoothing={label_smoothing} applies to cross-entropy "
