@@ -1,6 +1,7 @@
 """A plot of the losses over training steps, with a CSV of the values."""
 
 import csv
+import io
 import os
 import re
 
@@ -232,9 +233,16 @@ def _read_csv(path: str) -> list[dict]:
         return rows
     try:
         with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                previous = rows[-1]["step"] if rows else -1
-                rows.append(_parse_row(row, previous))
+            text = f.read()
+        for row in csv.DictReader(io.StringIO(text, newline="")):
+            previous = rows[-1]["step"] if rows else -1
+            rows.append(_parse_row(row, previous))
+        if not text.endswith("\n"):
+            # Every row is written whole with its line end: a file cut
+            # inside its last row can still parse ("0.49" cut to "0.4").
+            if rows:
+                rows.pop()
+            raise ValueError("the file ends inside it, without a line end")
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
         reason = f"row {len(rows) + 1} is unreadable ({error})"
         moved = integrity.move_aside(path)

@@ -298,6 +298,30 @@ def test_a_metrics_row_that_still_parses_but_is_damaged_is_not_silent(
     assert (tmp_path / "metrics.csv.damaged").exists()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Cut inside the last row: "0.49" cut to "0.4" still parses.
+        "step,epoch,d_loss\r\n1,0,0.5\r\n2,0,0.4",
+        "step,epoch,d_loss\r\n1,0,0.5\r\n2,0,0.49\r",
+        "step,epoch,d_los",
+    ],
+)
+def test_a_metrics_log_cut_inside_a_row_is_not_silent(gan, tmp_path, text):
+    csv_path = tmp_path / "metrics.csv"
+    csv_path.write_bytes(text.encode())
+    gan.g_optimizer.iterations.assign(1)
+    curve = callbacks.TrainingCurve(str(tmp_path / "c.png"), str(csv_path))
+    curve.set_model(gan)
+    with pytest.warns(
+        integrity.DamagedFileWarning, match="ends inside it, without a line end"
+    ):
+        curve.on_train_begin()
+    expected = [1] if "1,0" in text else []
+    assert [row["step"] for row in curve.history] == expected
+    assert (tmp_path / "metrics.csv.damaged").read_bytes() == text.encode()
+
+
 def test_a_metrics_log_as_written_reads_back_exactly(gan, tmp_path):
     csv_path = tmp_path / "metrics.csv"
     values = [0.5, 1e-05, -2.5e20, float("inf")]
