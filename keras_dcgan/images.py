@@ -186,8 +186,10 @@ def save_png(image, path: str, upscale=1) -> str:
         `path`.
 
     Example:
-    >>> save_png(make_grid(np.zeros((4, 8, 8, 1))), "/tmp/grid.png")
-    '/tmp/grid.png'
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "grid.png")
+    >>> save_png(make_grid(np.zeros((4, 8, 8, 1))), path) == path
+    True
     """
     image = np.asarray(image)
     image = upscale_image(image, upscale_factor(*image.shape[:2], upscale))
@@ -218,8 +220,10 @@ def save_gif(
 
     Example:
     >>> frames = [np.full((8, 8, 1), v, np.uint8) for v in (0, 128, 255)]
-    >>> save_gif(frames, "/tmp/frames.gif")
-    '/tmp/frames.gif'
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "frames.gif")
+    >>> save_gif(frames, path) == path
+    True
     """
     frames = [np.asarray(frame) for frame in frames]
     if not frames:
@@ -267,8 +271,10 @@ def save_images(images, out: str, upscale="auto") -> str:
         `out`.
 
     Example:
-    >>> save_images(np.zeros((4, 8, 8, 1)), "/tmp/samples.npy")
-    '/tmp/samples.npy'
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "samples.npy")
+    >>> save_images(np.zeros((4, 8, 8, 1)), path) == path
+    True
     """
     images = _check_batch(images)
     if images.dtype != np.uint8:

@@ -96,8 +96,10 @@ class FeatureStatistics:
 
         Example:
         >>> stats = compute_statistics(np.eye(3), extractor="demo")
-        >>> stats.save("/tmp/demo_stats.npz")
-        >>> FeatureStatistics.load("/tmp/demo_stats.npz").extractor
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "demo_stats.npz")
+        >>> stats.save(path)
+        >>> FeatureStatistics.load(path).extractor
         'demo'
         """
         with np.load(path) as data:
