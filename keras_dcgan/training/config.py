@@ -431,7 +431,7 @@ TRAIN_PRESETS = {
     # An R1 penalty of weight 0.1 on the real digits took FID from 5.4 to
     # 4.2 and 4.3 (two seeds) for 15% more step time; 0.03 and 0.3 scored
     # 5.0 and 4.9. With the digits' labels (`--conditional`, as `make demo`
-    # trains) the recipe scores FID about 4 instead of about 31. All 60k
+    # trains) the recipe scores FID about 4 instead of 26. All 60k
     # images fit the shuffle buffer.
     "mnist": _preset(
         "mnist",

@@ -45,6 +45,7 @@ def test_presets_override_only_a_few_fields(name):
         "g_learning_rate",
         "ema_decay",
         "reuse_fakes",
+        "r1_weight",
         "shuffle_buffer",
     }
 
