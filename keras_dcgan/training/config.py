@@ -380,10 +380,16 @@ def _check_value_range(value_range) -> tuple[float, float]:
 def _check_augment(config: TrainConfig) -> None:
     probability, target = config.augment_probability, config.ada_target
     if (probability is not None or target is not None) and not config.augment:
+        given = [
+            f"`{name}`"
+            for name in ("augment_probability", "ada_target")
+            if getattr(config, name) is not None
+        ]
+        verb = "needs" if len(given) == 1 else "need"
         raise ValueError(
-            "`augment_probability` and `ada_target` need an `augment` policy "
-            "such as 'translation,cutout,color'; received augment="
-            f"{config.augment!r}."
+            f"{' and '.join(given)} {verb} an `augment` policy such as "
+            "'translation,cutout,color', but `augment` is "
+            + ("not set." if config.augment is None else "empty ('').")
         )
 
 

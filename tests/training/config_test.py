@@ -96,7 +96,12 @@ def test_get_train_config_applies_overrides():
         ),
         ({"steps_per_epoch": -1}, "`steps_per_epoch` must be a positive"),
         ({"augment": "zoom"}, r"Unknown or repeated augmentation \['zoom'\]"),
-        ({"ada_target": 0.6}, "need an `augment` policy"),
+        ({"ada_target": 0.6}, "`ada_target` needs an `augment` policy"),
+        (
+            {"augment": "", "augment_probability": 0.5, "ada_target": 0.6},
+            r"`augment_probability` and `ada_target` need an `augment` "
+            r"policy .* but `augment` is empty \(''\)",
+        ),
         (
             {"augment": "color", "ada_target": 1.0},
             r"must be a number in \(0, 1\)",
