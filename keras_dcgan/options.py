@@ -7,6 +7,21 @@ before (and without) loading TensorFlow.
 
 import numbers
 
+# The values each training option that is a number accepts, one table for
+# `TrainConfig` and `DCGAN` (`keras_dcgan.checks.check_number`'s syntax).
+NUMBER_RANGES = {
+    "d_learning_rate": "> 0",
+    "g_learning_rate": "> 0",
+    "beta_1": "[0, 1)",
+    "beta_2": "[0, 1)",
+    "label_smoothing": "[0, 1)",
+    "gradient_penalty_weight": ">= 0",
+    "ema_decay": "(0, 1)",
+    "augment_probability": "[0, 1]",
+    "ada_target": "(0, 1)",
+    "r1_weight": ">= 0",
+}
+
 # Hidden-layer and output activations (`keras_dcgan.models.blocks`).
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
 # Normalization after each convolution (`keras_dcgan.models.blocks`).

@@ -10,6 +10,7 @@ import tensorflow as tf
 from keras_dcgan import augment as augment_lib
 from keras_dcgan import distribute
 from keras_dcgan import losses
+from keras_dcgan import options
 from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
@@ -21,6 +22,12 @@ from keras_dcgan.models import generator as _generator  # noqa: F401
 from keras_dcgan.models import presets
 from keras_dcgan.sampling import sample_labels
 from keras_dcgan.sampling import sample_latents
+
+
+def _check_option(name, value, or_none=False):
+    """`check_number` against the option's range in `options.NUMBER_RANGES`."""
+    check_number(name, value, options.NUMBER_RANGES[name], or_none=or_none)
+
 
 # The `keras.Model.compile` arguments that apply to a GAN.
 KERAS_COMPILE_OPTIONS = ("jit_compile", "steps_per_execution", "run_eagerly")
@@ -180,7 +187,7 @@ class DCGAN(keras.Model):
                 f"{tuple(discriminator.inputs[0].shape[1:])}; build both for "
                 "the same image size and channels."
             )
-        check_number("ema_decay", ema_decay, "(0, 1)", or_none=True)
+        _check_option("ema_decay", ema_decay, or_none=True)
         if conditioning.is_conditional(
             generator
         ) != conditioning.is_conditional(discriminator):
@@ -370,7 +377,7 @@ class DCGAN(keras.Model):
         self._check_augment_options(
             policy, augment_probability, ada_target, r1_weight
         )
-        check_number("gradient_penalty_weight", gradient_penalty_weight, ">= 0")
+        _check_option("gradient_penalty_weight", gradient_penalty_weight)
         check_positive_int("discriminator_steps", discriminator_steps)
         check_bool("reuse_fakes", reuse_fakes)
         self._check_keras_options(kwargs)
@@ -442,7 +449,7 @@ class DCGAN(keras.Model):
 
     @staticmethod
     def _check_augment_options(policy, probability, ada_target, r1_weight):
-        check_number("augment_probability", probability, "[0, 1]", or_none=True)
+        _check_option("augment_probability", probability, or_none=True)
         if probability is not None and not policy:
             raise ValueError(
                 f"`augment_probability={probability!r}` needs an `augment` "
@@ -455,8 +462,8 @@ class DCGAN(keras.Model):
                     "needs an `augment` policy such as "
                     "'translation,cutout,color'."
                 )
-            check_number("ada_target", ada_target, "(0, 1)", or_none=True)
-        check_number("r1_weight", r1_weight, ">= 0")
+            _check_option("ada_target", ada_target, or_none=True)
+        _check_option("r1_weight", r1_weight)
 
     def _computes_in_float16(self):
         return "float16" in (

@@ -196,7 +196,9 @@ class TrainConfig:
                     )
             elif field.type in (float, float | None):
                 optional = field.type is not float
-                check_number(name, value, FLOAT_RANGES[name], or_none=optional)
+                check_number(
+                    name, value, options.NUMBER_RANGES[name], or_none=optional
+                )
         for name in (
             "batch_size",
             "epochs",
@@ -328,20 +330,6 @@ class TrainConfig:
                 changes.append(f"{name}: {mine[name]!r} -> {theirs[name]!r}")
         return changes
 
-
-# The values each float field of `TrainConfig` accepts (`check_number`).
-FLOAT_RANGES = {
-    "d_learning_rate": "> 0",
-    "g_learning_rate": "> 0",
-    "beta_1": "[0, 1)",
-    "beta_2": "[0, 1)",
-    "label_smoothing": "[0, 1)",
-    "gradient_penalty_weight": ">= 0",
-    "ema_decay": "(0, 1)",
-    "augment_probability": "[0, 1]",
-    "ada_target": "(0, 1)",
-    "r1_weight": ">= 0",
-}
 
 # Fields that do not change the trained weights, so a run may resume with a
 # new value.

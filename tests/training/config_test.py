@@ -129,7 +129,7 @@ BOOL_FIELDS = [
 
 
 def test_every_float_field_has_a_range():
-    from keras_dcgan.training.config import FLOAT_RANGES
+    from keras_dcgan.options import NUMBER_RANGES as FLOAT_RANGES
 
     assert sorted(FLOAT_RANGES) == sorted(FLOAT_FIELDS)
 
