@@ -448,8 +448,11 @@ def main():
     def log(message):
         print(f"[{time.monotonic() - started:6.0f}s] {message}", flush=True)
 
-    # Enough epochs of 8 steps that the kills land inside training.
-    epochs = max(3, args.kills)
+    # Enough epochs of 8 steps that the kills land inside training: each
+    # run trains up to 2 s past its first new checkpoint before its kill,
+    # and on a fast CPU 3 epochs of these tiny networks take less (the
+    # last run then ended before its kill, one fault short).
+    epochs = 4 * max(3, args.kills)
     k_faults, k_resumed, k_lost, k_unclear = kill_training(
         workdir, args.kills, epochs, rng, log
     )
