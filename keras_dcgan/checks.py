@@ -41,22 +41,24 @@ def check_positive_int(argument: str, value: object) -> None:
         )
 
 
-def check_bool(argument: str, value: object) -> None:
-    """Raises a `ValueError` unless `value` is True or False.
+def check_bool(argument: str, value: object, or_none: bool = False) -> None:
+    """Raises a `ValueError` unless `value` is True or False (or None).
 
     A string such as `"false"` is refused rather than read as truthy.
 
     Args:
         argument: str. The argument's name, used in the message.
         value: object. The value the user passed.
+        or_none: bool. Whether None is allowed too. Defaults to False.
 
     Example:
     >>> check_bool("flip", False)
     """
+    if or_none and value is None:
+        return
     if not isinstance(value, bool):
-        raise ValueError(
-            f"`{argument}` must be True or False; received {value!r}."
-        )
+        allowed = "True, False or None" if or_none else "True or False"
+        raise ValueError(f"`{argument}` must be {allowed}; received {value!r}.")
 
 
 def check_number(

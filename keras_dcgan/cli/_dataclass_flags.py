@@ -149,6 +149,10 @@ def define_flags(
                 f"{text} One of: {', '.join(allowed)}.",
                 **where,
             )
+        elif optional and base is bool:
+            # --name / --noname; not given leaves the field's None (or the
+            # preset's value) in place.
+            flags.DEFINE_bool(name, None, text, **where)
         elif optional:
             flags.DEFINE(
                 _OptionalParser(_parser_type(base)), name, None, text, **where

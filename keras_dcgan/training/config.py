@@ -14,6 +14,11 @@ from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models import presets
 
+# `TrainConfig.jit_compile=None` compiles the step with XLA for images up to
+# this many pixels a side: XLA fuses the small layers' element-wise work,
+# and TensorFlow's oneDNN convolutions win on larger images (64x64: 1.6x).
+XLA_MAX_IMAGE_SIZE = 32
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
@@ -113,18 +118,19 @@ class TrainConfig:
             update's fakes (pytorch/examples' loop, about 9% less
             arithmetic per step) instead of generating new ones (the
             paper's). See `DCGAN.compile`. Defaults to False.
-        jit_compile: bool. Compile the training step with XLA, which fuses
-            its element-wise work (batch norm, activations, losses, Adam)
-            into a few kernels: 1.5x the images/s of TensorFlow's
-            graph on a 2-core CPU (docs/performance.md). A step
-            distributed over several replicas runs without XLA (its
+        jit_compile: bool or None. Compile the training step with XLA,
+            which fuses its element-wise work (batch norm, activations,
+            losses, Adam) into a few kernels. None (the default) chooses by
+            image size: XLA for images of at most `XLA_MAX_IMAGE_SIZE` (32)
+            pixels a side, where it trains 1.0-1.5x faster than TensorFlow's
+            graph on a 2-core CPU, and TensorFlow's graph (oneDNN
+            convolutions) for larger ones, where it is 1.6x faster than XLA
+            at 64x64 (docs/performance.md). True or False forces the choice.
+            A step distributed over several replicas runs without XLA (its
             cross-replica reductions do not compile), as Keras's own default
             does; the run says so when it starts. XLA draws other random
             numbers than TensorFlow's kernels, so a seeded run reproduces
-            itself only with the same setting. At 64x64 TensorFlow's own
-            graph (oneDNN convolutions) is faster on CPU than XLA's
-            convolutions, so the `celeba64` preset turns it off; pass
-            False for other networks of 64x64 or more. Defaults to True.
+            itself only with the same choice. Defaults to None.
 
     Example:
     >>> config = get_train_config("mnist", epochs=2, network={"latent_dim": 8})
@@ -172,7 +178,7 @@ class TrainConfig:
     r1_weight: float = 0.0
     precision: str = "float32"
     reuse_fakes: bool = False
-    jit_compile: bool = True
+    jit_compile: bool | None = None
 
     def __post_init__(self):
         # The named choices first: their messages list the allowed values.
@@ -188,6 +194,8 @@ class TrainConfig:
             name, value = field.name, getattr(self, field.name)
             if field.type is bool:
                 check_bool(name, value)
+            elif field.type == bool | None and value is not None:
+                check_bool(name, value, or_none=True)
             elif field.type in (str, str | None):
                 if not (
                     isinstance(value, str)
@@ -455,11 +463,11 @@ TRAIN_PRESETS = {
     ),
     # The paper's recipe as published.
     "cifar10": _preset("cifar10", "cifar10", epochs=30),
-    # 64x64: TensorFlow's own graph (oneDNN convolutions) trains these
-    # networks faster than XLA's CPU convolutions: 128 against 80 img/s
-    # on a 2-core AVX-512 CPU, where PyTorch's loop ran 100
-    # (docs/performance.md). At 28x28 XLA's fusion wins or ties.
-    "celeba64": _preset("celeba64", "celeba", epochs=10, jit_compile=False),
+    # 64x64 trains without XLA (`jit_compile` None chooses by size):
+    # TensorFlow's graph (oneDNN convolutions) ran 128 img/s against XLA's
+    # 80 on a 2-core AVX-512 CPU, where PyTorch's loop ran 100
+    # (docs/performance.md).
+    "celeba64": _preset("celeba64", "celeba", epochs=10),
 }
 
 

@@ -38,6 +38,7 @@ from keras_dcgan.errors import OptionError
 from keras_dcgan.models import blocks
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.models.dcgan import check_pixel_range
+from keras_dcgan.training import config as config_lib
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 from keras_dcgan.training.config import TrainConfig
@@ -205,9 +206,12 @@ def build_gan(config: TrainConfig) -> DCGAN:
 def uses_xla(config: TrainConfig) -> bool:
     """Whether `config`'s training step is XLA-compiled here.
 
-    `config.jit_compile`, except under a `tf.distribute` strategy with more
-    than one replica in sync: XLA does not compile the step's cross-replica
-    reductions there (Keras's `jit_compile="auto"` makes the same choice).
+    `config.jit_compile` when set; when None, XLA for images of at most
+    `config_lib.XLA_MAX_IMAGE_SIZE` pixels a side (28x28, 32x32) and
+    TensorFlow's graph for larger ones. Never under a `tf.distribute`
+    strategy with more than one replica in sync: XLA does not compile the
+    step's cross-replica reductions there (Keras's `jit_compile="auto"`
+    makes the same choice).
 
     Args:
         config: TrainConfig. The settings; call in the strategy's scope.
@@ -216,7 +220,14 @@ def uses_xla(config: TrainConfig) -> bool:
         bool.
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return config.jit_compile and replicas == 1
+    return wants_xla(config) and replicas == 1
+
+
+def wants_xla(config: TrainConfig) -> bool:
+    """`config.jit_compile`, or when None the choice by image size."""
+    if config.jit_compile is not None:
+        return config.jit_compile
+    return config.network.image_size <= config_lib.XLA_MAX_IMAGE_SIZE
 
 
 def check_networks(config: TrainConfig) -> None:
@@ -488,7 +499,19 @@ def _train(
                     "dataset changed. Pass {overwrite} to start again.",
                     overwrite=True,
                 )
-        if config.jit_compile and not uses_xla(config):
+        if config.jit_compile is None and uses_xla(config) == wants_xla(config):
+            size = config.network.image_size
+            _print(
+                verbose,
+                f"Training step for {size}x{size} images: "
+                + (
+                    "XLA-compiled"
+                    if uses_xla(config)
+                    else "TensorFlow's graph (faster than XLA on large images)"
+                )
+                + " (set jit_compile to choose).",
+            )
+        if wants_xla(config) and not uses_xla(config):
             _print(
                 verbose,
                 "Training without XLA: the step is distributed over "

@@ -75,3 +75,20 @@ def test_bad_values_are_flag_errors(flag_values, argument, match):
     values, _, _ = flag_values
     with pytest.raises(flags.IllegalFlagValueError, match=match):
         values(["prog", argument])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [(["--nojit_compile"], False), (["--jit_compile"], True), ([], None)],
+)
+def test_an_optional_bool_is_a_switch_and_none_when_not_given(
+    flag_values, arguments, expected
+):
+    # jit_compile=None chooses XLA by image size; the switch forces it.
+    values, names, _ = flag_values
+    values(["prog", *arguments])
+    given = _dataclass_flags.given(names, values)
+    assert given.get("jit_compile", "absent") == (
+        "absent" if expected is None else expected
+    )
+    assert get_train_config("mnist", **given).jit_compile is expected

@@ -20,25 +20,47 @@ def _config(**changes):
     return tiny_train_config(**{"batch_size": 8, **changes})
 
 
-def test_xla_is_on_by_default_and_can_be_turned_off():
-    assert _config().jit_compile is True
+def test_xla_is_chosen_by_image_size_unless_set():
+    # 16x16 images: XLA, unless the setting says otherwise.
+    assert _config().jit_compile is None
     assert build_gan(_config()).jit_compile is True
     assert build_gan(_config(jit_compile=False)).jit_compile is False
+    big = _config().replace(network={"image_size": 64})
+    assert build_gan(big).jit_compile is False
+    assert build_gan(big.replace(jit_compile=True)).jit_compile is True
 
 
-def test_the_64x64_preset_trains_without_xla():
+def test_64x64_networks_train_without_xla_and_28x28_with_it():
     # docs/performance.md: oneDNN's graph beats XLA's CPU convolutions at
-    # 64x64 (1.6x), XLA's fusion wins or ties at 28x28.
+    # 64x64 (1.6x), XLA's fusion wins or ties at 28x28. The choice follows
+    # the size, not the preset: a 64x64 network sized from the data or
+    # set by hand gets the same as the celeba64 preset.
     from keras_dcgan.training.config import TRAIN_PRESETS
+    from keras_dcgan.training.config import get_train_config
 
-    assert TRAIN_PRESETS["celeba64"].jit_compile is False
-    assert TRAIN_PRESETS["mnist"].jit_compile is True
     assert build_gan(TRAIN_PRESETS["celeba64"]).jit_compile is False
+    assert build_gan(TRAIN_PRESETS["mnist"]).jit_compile is True
+    assert build_gan(TRAIN_PRESETS["cifar10"]).jit_compile is True
+    custom = get_train_config(network={"image_size": 64, "channels": 3})
+    assert build_gan(custom).jit_compile is False
+    assert build_gan(custom.replace(jit_compile=True)).jit_compile is True
 
 
-def test_jit_compile_must_be_a_bool():
-    with pytest.raises(ValueError, match="`jit_compile` must be True or Fa"):
+def test_jit_compile_must_be_a_bool_or_none():
+    with pytest.raises(
+        ValueError,
+        match=r"`jit_compile` must be True, False or None; received 'yes'\.",
+    ):
         _config(jit_compile="yes")
+
+
+def test_the_run_says_which_step_it_chose(tmp_path, capsys):
+    from keras_dcgan.training import train
+
+    train(_config(), str(tmp_path / "run"), dataset=tiny_dataset())
+    assert "Training step for 16x16 images: XLA-compiled" in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_resumed_run_takes_the_setting_it_is_given(tmp_path):
