@@ -116,6 +116,11 @@ def from_arrays(
         )
     if len(images) == 0:
         raise ValueError(f"{name} holds no images (shape {images.shape}).")
+    if 0 in images.shape[1:3]:
+        raise ValueError(
+            f"Images of {name} have shape {images.shape}: a height or width "
+            "of 0; expected images at least 1 pixel on each side."
+        )
     value_range = _check_value_range(
         value_range or default_value_range(images.dtype)
     )

@@ -1,7 +1,11 @@
 """The one entry point: any source in, a batched training dataset out."""
 
+import numbers
+
 import tensorflow as tf
 
+from keras_dcgan import integrity
+from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.data import preprocess
 from keras_dcgan.data import sources
@@ -163,6 +167,25 @@ def load(
     (32, 28, 28, 1)
     """
     check_positive_int("batch_size", batch_size)
+    # A string such as "no" would read as True.
+    for name, value in (
+        ("shuffle", shuffle),
+        ("with_labels", with_labels),
+        ("crop", crop),
+        ("flip", flip),
+        ("download", download),
+        ("skip_corrupt", skip_corrupt),
+    ):
+        check_bool(name, value)
+    if seed is not None and (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not -(2**63) <= seed < 2**63
+    ):
+        raise ValueError(
+            f"`seed` must be an int (a 64-bit integer) or None; received "
+            f"{seed!r}."
+        )
     if channels not in (None, 1, 3):
         raise ValueError(
             f"`channels` must be 1 (grayscale), 3 (RGB) or None (native); "
@@ -367,6 +390,8 @@ def _cache_mode(cache, num_examples, image_size, channels) -> str | None:
                 "`cache` must be 'auto', 'memory', None or a file prefix; "
                 f"received {cache!r}."
             )
+        # tf.data would fail only at the first batch, deep in an iterator.
+        integrity.check_writable(cache, "cache", is_dir=False)
         return cache
     if num_examples is None:
         return None

@@ -73,6 +73,18 @@ def resolve(
     10000
     """
     is_name = isinstance(source, str)
+    if isinstance(source, str | os.PathLike) and not os.fspath(source).strip():
+        # pathlib reads "" as ".", the current folder: never the intent.
+        raise ValueError(
+            f"The source {os.fspath(source)!r} is empty. Expected "
+            f"one of {sorted(SHORT_NAMES)}, 'tfds:NAME[/CONFIG][:SPLIT]', an "
+            "image folder or a .npy/.npz/IDX file."
+        )
+    if is_name and source.strip() == "tfds:":
+        raise ValueError(
+            f"The source {source!r} names no TFDS dataset; expected "
+            "'tfds:NAME[/CONFIG][:SPLIT]', e.g. 'tfds:mnist'."
+        )
     if is_name and source in SHORT_NAMES:
         source = SHORT_NAMES[source]
     if not (is_name and source.startswith("tfds:")):

@@ -142,11 +142,57 @@ def test_non_square_crop_or_stretch():
         ({"resize": "cubic"}, r"Unknown resize 'cubic'; expected one of"),
         ({"batch_size": 33}, r"batch_size=33 is larger than the 32"),
         ({"cache": ""}, r"`cache` must be 'auto', 'memory', None"),
+        # A string would read as True, 1 as True: refused, not guessed.
+        ({"shuffle": "no"}, r"`shuffle` must be True or False; received 'no'"),
+        ({"flip": "yes"}, r"`flip` must be True or False; received 'yes'"),
+        ({"crop": "false"}, r"`crop` must be True or False; received 'false'"),
+        ({"with_labels": 1}, r"`with_labels` must be True or False; .* 1\."),
+        ({"seed": "a"}, r"`seed` must be an int .* or None; received 'a'"),
+        ({"seed": 1.5}, r"`seed` must be an int .* received 1.5"),
+        ({"seed": 2**64}, r"`seed` must be an int \(a 64-bit"),
     ],
 )
 def test_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         data.load(digits(32), **{"batch_size": 4, **kwargs})
+
+
+def test_numpy_seed_is_accepted():
+    images = first_batch(data.load(digits(32), batch_size=4, seed=np.int64(3)))
+    assert images.shape == (4, 28, 28, 1)
+
+
+def test_unwritable_cache_prefix_fails_before_reading(tmp_path):
+    # Before: a tf.errors.NotFoundError at the first batch, deep in tf.data.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    prefix = str(blocker / "cache")
+    with pytest.raises(PermissionError, match=r"cache='.*file/cache' cannot"):
+        data.load(digits(32), batch_size=4, cache=prefix)
+
+
+@pytest.mark.parametrize("source", ["", "  "])
+def test_empty_source_is_not_the_current_folder(source, tmp_path, monkeypatch):
+    # pathlib reads "" as ".": it used to load whatever images the current
+    # folder held.
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
+    with pytest.raises(ValueError, match=rf"The source '{source}' is empty"):
+        data.load(source, batch_size=1)
+
+
+def test_tfds_prefix_without_a_name():
+    with pytest.raises(ValueError, match=r"'tfds:' names no TFDS dataset"):
+        data.load("tfds:", batch_size=1)
+
+
+def test_images_of_zero_width():
+    with pytest.raises(
+        ValueError, match=r"\(8, 4, 0, 1\): a height or width of 0"
+    ):
+        data.load(np.zeros((8, 4, 0, 1), np.float32), batch_size=2)
 
 
 # --- load(): order, caching, flips --------------------------------------------
