@@ -5,12 +5,41 @@
 same noise for the same seed.
 """
 
+import numbers
+import os
+
 import numpy as np
 import tensorflow as tf
 
 from keras_dcgan import images as images_lib
+from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_labels
 from keras_dcgan.checks import check_positive_int
+
+
+def check_seed(seed) -> None:
+    """Raises a `ValueError` unless `seed` is None, an int64 or a tensor.
+
+    A float would be truncated (1.5 draws what 1 draws) and a string fails
+    deep in TensorFlow; both are refused here, naming the value.
+
+    Args:
+        seed: int, scalar integer tensor or None. A seed of the draws.
+
+    Example:
+    >>> check_seed(7)
+    """
+    if seed is None or (tf.is_tensor(seed) and seed.dtype.is_integer):
+        return
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not -(2**63) <= seed < 2**63
+    ):
+        raise ValueError(
+            "`seed` must be an int (a 64-bit integer) or None; received "
+            f"{seed!r}."
+        )
 
 
 def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
@@ -33,6 +62,10 @@ def sample_latents(num_samples, latent_dim: int, seed: int | None = None):
     >>> tuple(z.shape)
     (4, 100)
     """
+    check_seed(seed)
+    if not tf.is_tensor(num_samples):
+        check_positive_int("num_samples", num_samples)
+    check_positive_int("latent_dim", latent_dim)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
@@ -61,6 +94,10 @@ def sample_labels(num_samples, num_classes: int, seed: int | None = None):
     >>> tuple(labels.shape)
     (4,)
     """
+    check_seed(seed)
+    if not tf.is_tensor(num_samples):
+        check_positive_int("num_samples", num_samples)
+    check_positive_int("num_classes", num_classes)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(1, tf.int64)])
@@ -127,6 +164,18 @@ def slerp(start, end, t) -> np.ndarray:
         raise ValueError(
             f"`t` must be a scalar or 1-D; received shape {t.shape}"
         )
+    if not (np.all(np.isfinite(t)) and np.all((t >= 0) & (t <= 1))):
+        raise ValueError(
+            f"`t` must be positions in [0, 1]; received {t.tolist()!r}."
+        )
+    for name, vectors in (("start", start), ("end", end)):
+        if not np.all(np.isfinite(vectors)):
+            raise ValueError(f"`{name}` holds NaN or inf values.")
+        if np.any(np.linalg.norm(vectors, axis=-1) == 0):
+            raise ValueError(
+                f"`{name}` holds a zero vector, which has no direction to "
+                "interpolate along the sphere."
+            )
     unit_start = start / np.linalg.norm(start, axis=-1, keepdims=True)
     unit_end = end / np.linalg.norm(end, axis=-1, keepdims=True)
     cos = np.clip(np.sum(unit_start * unit_end, axis=-1), -1.0, 1.0)
@@ -180,8 +229,10 @@ def interpolation_latents(
         ("latent_dim", latent_dim),
     ):
         check_positive_int(name, value)
+    check_positive_int("num_points", num_points)
     if num_points < 2:
         raise ValueError(f"`num_points` must be >= 2; received {num_points!r}.")
+    check_bool("closed", closed)
     points = np.asarray(
         sample_latents(num_walks * num_points, latent_dim, seed)
     ).reshape(num_walks, num_points, latent_dim)
@@ -195,6 +246,85 @@ def interpolation_latents(
     if not closed:
         segments.append(points[:, -1:].astype(np.float32))
     return np.concatenate(segments, axis=1)
+
+
+# Output formats of `write_samples`, by how `out` ends.
+SAMPLE_FORMATS = {
+    ".png": "a grid image",
+    "/": "a folder of PNGs",
+    ".npy": "a uint8 NHWC array",
+}
+
+
+def _output_path(out) -> str:
+    """`out` as a str path; a `pathlib.Path` is accepted."""
+    if not isinstance(out, str | os.PathLike):
+        raise TypeError(
+            f"`out` must be a path (str or os.PathLike); received {out!r}."
+        )
+    return os.fspath(out)
+
+
+def sample_format(out) -> str:
+    """The output format `write_samples` writes to `out`.
+
+    Checked before any image is generated, so a caller can check a path
+    before loading a model.
+
+    Args:
+        out: str or os.PathLike. The output path.
+
+    Returns:
+        `".png"` (a grid), `"/"` (a folder of PNGs) or `".npy"`.
+
+    Raises:
+        ValueError: `out` ends in none of these; an existing folder named
+            without the trailing `/` is pointed out.
+
+    Example:
+    >>> sample_format("samples/")
+    '/'
+    """
+    out = _output_path(out)
+    if out.endswith(("/", os.sep)):
+        return "/"
+    for suffix in (".png", ".npy"):
+        if out.lower().endswith(suffix):
+            return suffix
+    hint = ""
+    if os.path.isdir(out):
+        hint = f" {out!r} is a folder: write {out + '/'!r} for PNG files in it."
+    allowed = ", ".join(f"{k!r} ({v})" for k, v in SAMPLE_FORMATS.items())
+    raise ValueError(
+        f"Cannot tell the output format of {out!r}: end it with one of "
+        f"{allowed}.{hint}"
+    )
+
+
+def interpolation_format(out) -> str:
+    """The output format `write_interpolation` writes to `out`.
+
+    Args:
+        out: str or os.PathLike. The output path.
+
+    Returns:
+        `".png"` (a grid, one walk per row) or `".gif"` (an animation).
+
+    Raises:
+        ValueError: `out` ends in neither.
+
+    Example:
+    >>> interpolation_format("walk.GIF")
+    '.gif'
+    """
+    out = _output_path(out)
+    for suffix in (".png", ".gif"):
+        if out.lower().endswith(suffix):
+            return suffix
+    raise ValueError(
+        f"Cannot tell the output format of {out!r}: end it with '.png' "
+        "(a grid, one walk per row) or '.gif' (an animation)."
+    )
 
 
 def write_samples(
@@ -231,6 +361,8 @@ def write_samples(
     >>> gan = DCGAN.from_preset("mnist")  # doctest: +SKIP
     >>> write_samples(gan, "samples.png", num_samples=16)  # doctest: +SKIP
     """
+    out = _output_path(out)
+    sample_format(out)  # before the generator runs
     images = gan.generate(num_samples, labels=labels, seed=seed)
     return images_lib.save_images(images, out, upscale=upscale)
 
@@ -270,6 +402,7 @@ def write_class_grid(
             "unconditional (use write_samples)."
         )
     check_positive_int("per_class", per_class)
+    out = _output_path(out)
     if not out.lower().endswith(".png"):
         raise ValueError(
             f"A class grid is a PNG; {out!r} does not end in .png."
@@ -329,13 +462,11 @@ def write_interpolation(
     Example:
     >>> write_interpolation(gan, "walk.gif", num_walks=4)  # doctest: +SKIP
     """
-    is_gif = out.lower().endswith(".gif")
-    if not (is_gif or out.lower().endswith(".png")):
-        raise ValueError(
-            f"Cannot tell the output format of {out!r}: end it with '.png' "
-            "(a grid, one walk per row) or '.gif' (an animation)."
-        )
+    out = _output_path(out)
+    is_gif = interpolation_format(out) == ".gif"
     check_positive_int("num_walks", num_walks)
+    # The GIF's frame duration: a float would be rounded by the encoder.
+    check_positive_int("frame_ms", frame_ms)
     if not gan.conditional and labels is not None:
         raise ValueError(
             "This DCGAN is unconditional (its networks were built without "

@@ -1,5 +1,7 @@
 """Tests of keras_dcgan.sampling: interpolation and writing samples."""
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -136,3 +138,106 @@ def test_write_interpolation_checks_labels(tmp_path, tiny_gan):
         sampling.write_interpolation(tiny_gan(), out, labels=3)
     with pytest.raises(ValueError, match=r"in \[0, 3\); received \[5\]"):
         sampling.write_interpolation(tiny_gan(num_classes=3), out, labels=5)
+
+
+# --- Bad arguments: each names the argument, the value and what is allowed --
+
+
+@pytest.mark.parametrize(
+    ("seed", "match"),
+    [
+        # A float was truncated (1.5 drew what 1 draws); a string failed in
+        # TensorFlow's Cast; 2**70 in tensor conversion, naming no argument.
+        (1.5, r"`seed` must be an int \(a 64-bit integer\) or None; .* 1\.5"),
+        ("x", r"`seed` must be an int .* received 'x'"),
+        (2**70, r"`seed` must be an int .* received 1180591620717411303424"),
+        (True, r"`seed` must be an int .* received True"),
+    ],
+)
+def test_bad_seeds_are_refused(seed, match):
+    with pytest.raises(ValueError, match=match):
+        sample_latents(2, 4, seed)
+    with pytest.raises(ValueError, match=match):
+        sampling.sample_labels(2, 3, seed)
+
+
+def test_numpy_and_negative_seeds_are_ints():
+    np.testing.assert_array_equal(
+        sample_latents(2, 4, np.int64(5)), sample_latents(2, 4, 5)
+    )
+    assert sample_latents(2, 4, -1).shape == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        # Before: tf InvalidArgumentError "Dimension -1 must be >= 0".
+        (lambda: sample_latents(-1, 4, 0), r"`num_samples` .* received -1"),
+        (lambda: sample_latents(2, 0, 0), r"`latent_dim` .* received 0"),
+        # Before: tf InvalidArgumentError "Need minval < maxval".
+        (
+            lambda: sampling.sample_labels(2, 0, 0),
+            r"`num_classes` must be a positive integer; received 0",
+        ),
+        # Before: TypeErrors from range() and "<".
+        (
+            lambda: sampling.interpolation_latents(2, 3, 4, num_points=2.5),
+            r"`num_points` must be a positive integer; received 2\.5",
+        ),
+        (
+            lambda: sampling.interpolation_latents(2, 3, 4, num_points="3"),
+            r"`num_points` must be a positive integer; received '3'",
+        ),
+        # Before: "no" read as True.
+        (
+            lambda: sampling.interpolation_latents(2, 3, 4, closed="no"),
+            r"`closed` must be True or False; received 'no'",
+        ),
+        # Before: the zero vector made NaN latents, t=2 extrapolated.
+        (
+            lambda: sampling.slerp(np.zeros(3), np.ones(3), 0.5),
+            r"`start` holds a zero vector",
+        ),
+        (
+            lambda: sampling.slerp(np.ones(2), np.eye(2)[0], 2.0),
+            r"`t` must be positions in \[0, 1\]; received \[2\.0\]",
+        ),
+    ],
+)
+def test_bad_draw_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("frame_ms", [0, -5, 2.5])
+def test_write_interpolation_checks_frame_ms(tmp_path, frame_ms):
+    # Before: 2.5 was rounded by the GIF encoder; 0 named `duration_ms`.
+    with pytest.raises(ValueError, match=rf"`frame_ms` .* received {frame_ms}"):
+        sampling.write_interpolation(
+            _Generator(), str(tmp_path / "w.gif"), frame_ms=frame_ms
+        )
+    assert not (tmp_path / "w.gif").exists()
+
+
+def test_outputs_may_be_paths(tmp_path):
+    # Before: AttributeError: 'PosixPath' object has no attribute 'endswith'.
+    out = sampling.write_samples(_Generator(), tmp_path / "s.npy", 2, seed=0)
+    assert np.load(out).shape == (2, 2, 2, 1)
+    gif = sampling.write_interpolation(
+        _Generator(), tmp_path / "w.gif", num_walks=1, steps=2
+    )
+    assert os.path.isfile(gif)
+    with pytest.raises(TypeError, match=r"`out` must be a path .* received 3"):
+        sampling.write_samples(_Generator(), 3)
+
+
+def test_sample_format_points_at_a_folder_without_slash(tmp_path):
+    assert sampling.sample_format(str(tmp_path) + "/") == "/"
+    assert sampling.sample_format("a.PNG") == ".png"
+    with pytest.raises(
+        ValueError,
+        match=rf"Cannot tell .* '{tmp_path}' is a folder: write '{tmp_path}/'",
+    ):
+        sampling.write_samples(_Generator(), str(tmp_path), 2)
+    with pytest.raises(ValueError, match=r"'x\.jpg'.*'\.png' .*'/' .*'\.npy'"):
+        sampling.sample_format("x.jpg")
