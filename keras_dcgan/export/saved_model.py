@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
+from keras_dcgan.checks import check_bool
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionFileExistsError
 from keras_dcgan.export.base import check_generator
@@ -106,12 +107,7 @@ def build_export_archive(generator, max_samples: int = 1024):
     >>> from keras_dcgan import Generator
     >>> archive = build_export_archive(Generator(8, 16, 1, 4))
     """
-    if isinstance(max_samples, bool) or not isinstance(max_samples, int):
-        raise TypeError(
-            f"`max_samples` must be an int; received {max_samples!r}."
-        )
-    if max_samples < 1:
-        raise ValueError(f"`max_samples` must be >= 1; received {max_samples}.")
+    _check_max_samples(max_samples)
     latent_dim = int(generator.inputs[0].shape[-1])
     num_classes = (
         generator.num_classes
@@ -282,6 +278,55 @@ def export_saved_model(
     'dcgan/1'
     """
     check_generator(generator, allow_untrained=allow_untrained)
+    check_saved_model_arguments(
+        base_dir, model_name, version, overwrite, max_samples
+    )
+    model_dir = os.path.join(base_dir, model_name)
+    with lockfile.DirectoryLock(base_dir, "exporting"):
+        # No other export runs now: what killed ones left can go.
+        remove_stale_staging(model_dir)
+        if version is None:
+            version = next_version(model_dir)
+        final = os.path.join(model_dir, str(version))
+        _check_free_version(model_dir, version, overwrite)
+        return _write_version(generator, model_dir, version, final, max_samples)
+
+
+def check_saved_model_arguments(
+    base_dir: str,
+    model_name: str = "dcgan",
+    version: int | None = None,
+    overwrite: bool = False,
+    max_samples: int = 1024,
+) -> None:
+    """Checks the arguments of `export_saved_model`, before any work.
+
+    Nothing is created: a caller can check them before loading a model, and
+    a refused export leaves no directory behind.
+
+    Args:
+        base_dir: str. See `export_saved_model`.
+        model_name: str. See `export_saved_model`. Defaults to `"dcgan"`.
+        version: int or None. See `export_saved_model`. Defaults to None.
+        overwrite: bool. See `export_saved_model`. Defaults to False.
+        max_samples: int. See `export_saved_model`. Defaults to 1024.
+
+    Raises:
+        ValueError: a bad name, version or `max_samples`.
+        FileExistsError: a file in the way, or `version` exists and
+            `overwrite` is False.
+        PermissionError: `base_dir` cannot be written.
+
+    Example:
+    >>> check_saved_model_arguments("/tmp/serving", version=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `version` must be >= 1; received 0.
+    """
+    if not isinstance(base_dir, str | os.PathLike) or not os.fspath(base_dir):
+        raise ValueError(
+            f"`base_dir` must be a directory path; received {base_dir!r}."
+        )
     if not isinstance(model_name, str) or not re.fullmatch(
         r"[A-Za-z0-9][A-Za-z0-9_.-]*", model_name
     ):
@@ -290,13 +335,13 @@ def export_saved_model(
             f"'.' or '-' (it becomes a directory and a URL part); received "
             f"{model_name!r}."
         )
+    base_dir = os.fspath(base_dir)
     for path in (base_dir, os.path.join(base_dir, model_name)):
         if os.path.exists(path) and not os.path.isdir(path):
             raise FileExistsError(
                 f"{path!r} is a file; the SavedModel layout needs a directory "
                 "there (BASE/NAME/VERSION)."
             )
-    model_dir = os.path.join(base_dir, model_name)
     if version is not None and (
         isinstance(version, bool) or not isinstance(version, int)
     ):
@@ -305,26 +350,38 @@ def export_saved_model(
         )
     if version is not None and version < 1:
         raise ValueError(f"`version` must be >= 1; received {version}.")
+    check_bool("overwrite", overwrite)
+    _check_max_samples(max_samples)
     integrity.check_writable(base_dir, "base_dir")
-    with lockfile.DirectoryLock(base_dir, "exporting"):
-        # No other export runs now: what killed ones left can go.
-        remove_stale_staging(model_dir)
-        if version is None:
-            version = next_version(model_dir)
-        final = os.path.join(model_dir, str(version))
-        if os.path.lexists(final) and not overwrite:
-            raise OptionFileExistsError(
-                f"Version {version} already exists at {final!r}; choose "
-                "another {version}, leave it unset for the next free one "
-                f"({next_version(model_dir)}), or pass {overwrite}.",
-                version=Option("version"),
-                overwrite=True,
-            )
-        if os.path.lexists(final) and not os.path.isdir(final):
-            raise FileExistsError(
-                f"{final!r} is a file, not a SavedModel version directory."
-            )
-        return _write_version(generator, model_dir, version, final, max_samples)
+    if version is not None:
+        _check_free_version(
+            os.path.join(base_dir, model_name), version, overwrite
+        )
+
+
+def _check_free_version(model_dir, version, overwrite):
+    final = os.path.join(model_dir, str(version))
+    if os.path.lexists(final) and not overwrite:
+        raise OptionFileExistsError(
+            f"Version {version} already exists at {final!r}; choose "
+            "another {version}, leave it unset for the next free one "
+            f"({next_version(model_dir)}), or pass {{overwrite}}.",
+            version=Option("version"),
+            overwrite=True,
+        )
+    if os.path.lexists(final) and not os.path.isdir(final):
+        raise FileExistsError(
+            f"{final!r} is a file, not a SavedModel version directory."
+        )
+
+
+def _check_max_samples(max_samples):
+    if isinstance(max_samples, bool) or not isinstance(max_samples, int):
+        raise TypeError(
+            f"`max_samples` must be an int; received {max_samples!r}."
+        )
+    if max_samples < 1:
+        raise ValueError(f"`max_samples` must be >= 1; received {max_samples}.")
 
 
 def remove_stale_staging(model_dir: str) -> list[str]:

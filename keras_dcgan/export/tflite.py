@@ -269,6 +269,31 @@ def check_builtin_ops(content: bytes) -> None:
         )
 
 
+def check_tflite_path(path) -> None:
+    """Raises unless `path` can name the `.tflite` file `export_tflite` writes.
+
+    Args:
+        path: str or os.PathLike. The file to write.
+
+    Raises:
+        IsADirectoryError: `path` is a folder, or ends in a separator.
+        ValueError: `path` is empty or not a path.
+
+    Example:
+    >>> check_tflite_path("generator.tflite")
+    """
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise ValueError(
+            f"`path` must be the path of a .tflite file; received {path!r}."
+        )
+    path = os.fspath(path)
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+        raise IsADirectoryError(
+            f"path={path!r} is a directory; pass the path of a .tflite file "
+            f"in it, e.g. {os.path.join(path, 'generator.tflite')!r}."
+        )
+
+
 def export_tflite(generator, path: str, **kwargs) -> str:
     """Converts a generator to TFLite and writes it atomically to `path`.
 
@@ -298,10 +323,7 @@ def export_tflite(generator, path: str, **kwargs) -> str:
     >>> os.path.getsize(path) > 0
     True
     """
-    if os.path.isdir(path):
-        raise IsADirectoryError(
-            f"{path!r} is a directory; pass the path of a .tflite file."
-        )
+    check_tflite_path(path)
     integrity.check_writable(path, "path", is_dir=False)
     content = convert_tflite(generator, **kwargs)
     parent = os.path.dirname(os.path.abspath(path))

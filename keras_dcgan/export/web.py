@@ -295,6 +295,22 @@ def _is_export(directory):
         return False
 
 
+def check_web_directory(directory) -> None:
+    """Raises unless `export_web` may write its page into `directory`.
+
+    Args:
+        directory: str. The folder of the page: new, empty, or an earlier
+            export (which is replaced).
+
+    Raises:
+        FileExistsError: a file is there, or a folder of other files.
+
+    Example:
+    >>> check_web_directory("/nonexistent/site")
+    """
+    _check_destination(directory)
+
+
 def _check_destination(directory):
     if os.path.isfile(directory):
         raise FileExistsError(

@@ -53,9 +53,31 @@ def test_versions_count_up_and_are_never_overwritten(gan, tmp_path):
     explicit = export_saved_model(generator, str(tmp_path), "m", version=7)
     assert os.path.basename(explicit) == "7"
     assert next_version(str(tmp_path / "m")) == 8
-    with pytest.raises(FileExistsError, match="Version 7 already exists"):
+    # The advice names the argument (it read "or pass False." before).
+    with pytest.raises(
+        FileExistsError,
+        match=r"Version 7 already exists .* \(8\), or pass overwrite=True\.",
+    ):
         export_saved_model(generator, str(tmp_path), "m", version=7)
     assert sorted(os.listdir(tmp_path / "m")) == ["1", "2", "7"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"max_samples": 0}, ValueError, r"`max_samples` must be >= 1"),
+        ({"version": 0}, ValueError, r"`version` must be >= 1; received 0"),
+        ({"overwrite": "yes"}, ValueError, r"`overwrite` must be True or F"),
+        ({"model_name": ""}, ValueError, r"`model_name` must be a non-empty"),
+    ],
+)
+def test_bad_arguments_leave_no_directory(gan, tmp_path, kwargs, error, match):
+    # max_samples=0 used to be refused only after the base directory was
+    # made; overwrite="yes" read as True.
+    base = tmp_path / "serving"
+    with pytest.raises(error, match=match):
+        export_saved_model(gan.sampling_generator, str(base), **kwargs)
+    assert not base.exists()
 
 
 def test_overwrite_replaces_the_version(gan, tmp_path):

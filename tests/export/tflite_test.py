@@ -162,3 +162,15 @@ def test_wrong_latents_are_an_error(converted):
     fixed = TFLiteGenerator(converted("none", 2))
     with pytest.raises(ValueError, match="fixed batch of 2; received 3"):
         fixed(np.zeros((3, 8), np.float32))
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "new/"])
+def test_export_tflite_refuses_a_folder(tmp_path, suffix):
+    # A trailing "/" used to pass the check and fail in os.replace.
+    from keras_dcgan.export.tflite import check_tflite_path
+
+    path = str(tmp_path) + ("/" + suffix if suffix else "")
+    with pytest.raises(IsADirectoryError, match=r"path='.*' is a directory"):
+        check_tflite_path(path)
+    with pytest.raises(ValueError, match=r"`path` must be the path of a"):
+        check_tflite_path("")
