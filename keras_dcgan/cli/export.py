@@ -26,11 +26,17 @@ flags.DEFINE_string(
 )
 flags.DEFINE_string("model_name", "dcgan", "Model name under the base dir.")
 flags.DEFINE_integer(
-    "version", None, "SavedModel version (>= 1); default: the next free one."
+    "version",
+    None,
+    "SavedModel version (>= 1); default: the next free one.",
+    lower_bound=1,
 )
 flags.DEFINE_bool("overwrite", False, "Replace an existing --version.")
 flags.DEFINE_integer(
-    "max_samples", 1024, "Largest num_samples the seed signatures accept."
+    "max_samples",
+    1024,
+    "Largest num_samples the seed signatures accept.",
+    lower_bound=1,
 )
 flags.DEFINE_string("tflite", None, "Path of a .tflite file to write.")
 flags.DEFINE_enum(
@@ -40,7 +46,10 @@ flags.DEFINE_enum(
     "TFLite quantization.",
 )
 flags.DEFINE_integer(
-    "tflite_batch", None, "Fixed TFLite batch size (for the GPU delegate)."
+    "tflite_batch",
+    None,
+    "Fixed TFLite batch size (for the GPU delegate); default: dynamic.",
+    lower_bound=1,
 )
 flags.DEFINE_bool("tflite_uint8", False, "TFLite outputs uint8 images.")
 flags.DEFINE_string(
@@ -67,12 +76,26 @@ flags.mark_flag_as_required("workdir")
 
 FLAGS = flags.FLAGS
 
+# Library arguments that errors name, and the flag that sets each.
+FLAG_FOR_ARGUMENT = {
+    "base_dir": "saved_model_dir",
+    "batch_size": "tflite_batch",
+    "output_uint8": "tflite_uint8",
+    "path": "tflite",
+}
+
 
 def main(argv):
     """Runs the export described by the flags."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     _common.check_model_path(FLAGS.workdir)
+    for name in ("saved_model_dir", "tflite", "web"):
+        if FLAGS[name].value == "":
+            # An empty path would be skipped as if it were not given.
+            raise app.UsageError(
+                f"--{name} is empty; pass a path or leave it out."
+            )
     if not FLAGS.saved_model_dir and not FLAGS.tflite and not FLAGS.web:
         raise app.UsageError(
             "Nothing to export: pass --saved_model_dir, --tflite and/or --web."
@@ -84,7 +107,6 @@ def main(argv):
     # Imported here so `--help` answers without loading TensorFlow.
     from keras_dcgan import export
     from keras_dcgan.export.web import find_litert_package
-    from keras_dcgan.integrity import check_writable
     from keras_dcgan.training.workdir import load_gan
 
     local = FLAGS.web and FLAGS.web_runtime == "local"
@@ -98,10 +120,7 @@ def main(argv):
             ) from error
 
     # Before loading: an output that cannot be written fails at once.
-    if FLAGS.saved_model_dir:
-        check_writable(FLAGS.saved_model_dir, "--saved_model_dir")
-    if FLAGS.tflite:
-        check_writable(FLAGS.tflite, "--tflite", is_dir=False)
+    _check_outputs()
     generator = load_gan(FLAGS.workdir).sampling_generator
     if FLAGS.saved_model_dir:
         path = export.export_saved_model(
@@ -131,6 +150,83 @@ def main(argv):
             litert_package=FLAGS.web_litert_package if local else None,
         )
         print(f"Web page: {path} (serve it: python -m http.server -d {path})")
+
+
+def _check_outputs():
+    """Every output flag's check that needs no model, in flag terms."""
+    from keras_dcgan.export import saved_model
+    from keras_dcgan.export import tflite
+    from keras_dcgan.export import web
+    from keras_dcgan.integrity import check_writable
+
+    if FLAGS.saved_model_dir:
+        check_writable(FLAGS.saved_model_dir, "--saved_model_dir")
+        # Name, version, a version already there without --overwrite.
+        saved_model.check_saved_model_arguments(
+            FLAGS.saved_model_dir,
+            model_name=FLAGS.model_name,
+            version=FLAGS.version,
+            overwrite=FLAGS.overwrite,
+            max_samples=FLAGS.max_samples,
+        )
+    else:
+        given = [
+            f"--{name}"
+            for name in ("model_name", "version", "overwrite", "max_samples")
+            if FLAGS[name].present
+        ]
+        if given:
+            raise app.UsageError(
+                f"{_only_apply(given)} to the SavedModel; pass "
+                "--saved_model_dir too, or leave them out."
+            )
+    if FLAGS.tflite is not None:
+        tflite.check_tflite_path(FLAGS.tflite)
+        if not FLAGS.tflite.lower().endswith(".tflite"):
+            raise app.UsageError(
+                f"--tflite={FLAGS.tflite} does not end in .tflite; name the "
+                "file FILE.tflite (runtimes and the web page look for it)."
+            )
+        check_writable(FLAGS.tflite, "--tflite", is_dir=False)
+    else:
+        given = [
+            f"--{name}"
+            for name in ("quantization", "tflite_batch", "tflite_uint8")
+            if FLAGS[name].present
+        ]
+        if given:
+            raise app.UsageError(
+                f"{_only_apply(given)} to the TFLite model; pass "
+                "--tflite=FILE.tflite too, or leave them out."
+            )
+    if FLAGS.web is not None:
+        try:
+            web.check_web_directory(FLAGS.web)
+        except FileExistsError as error:
+            raise app.UsageError(f"--web={FLAGS.web}: {error}") from None
+        check_writable(FLAGS.web, "--web")
+    else:
+        given = [
+            f"--{name}"
+            for name in (
+                "web_runtime",
+                "web_quantization",
+                "web_litert_package",
+            )
+            if FLAGS[name].present
+        ]
+        if given:
+            raise app.UsageError(
+                f"{_only_apply(given)} to the web page; pass "
+                "--web=FOLDER too, or leave them out."
+            )
+
+
+def _only_apply(flag_names: list[str]) -> str:
+    """`--a only applies`, `--a and --b only apply`."""
+    if len(flag_names) == 1:
+        return f"{flag_names[0]} only applies"
+    return f"{', '.join(flag_names[:-1])} and {flag_names[-1]} only apply"
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ _common.define_upscale(__name__)
 
 FLAGS = flags.FLAGS
 
+# The flags that size the work, named in an out-of-memory error.
+SIZE_FLAGS = ("num_walks", "steps", "num_points", "upscale")
+
 
 def main(argv):
     """Writes the walks the flags ask for."""
@@ -52,6 +55,28 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     _common.check_model_path(FLAGS.workdir)
     from keras_dcgan import sampling
+    from keras_dcgan.integrity import check_writable
+
+    # Before loading: a wrong or unwritable output fails at once.
+    try:
+        out_format = sampling.interpolation_format(FLAGS.out)
+    except ValueError as error:
+        raise app.UsageError(f"--out: {error}") from None
+    if out_format == ".png":
+        given = [
+            f"--{name}={FLAGS[name].value}"
+            for name in ("num_points", "frame_ms")
+            if FLAGS[name].present
+        ]
+        if given:
+            raise app.UsageError(
+                f"{' and '.join(given)} only "
+                f"{'applies' if len(given) == 1 else 'apply'} to a .gif; a "
+                ".png walks "
+                f"once from a start to an end point per row. Write "
+                "--out=FILE.gif, or leave them out."
+            )
+    check_writable(FLAGS.out, "--out", is_dir=False)
     from keras_dcgan.training.workdir import load_gan
 
     gan = load_gan(FLAGS.workdir)

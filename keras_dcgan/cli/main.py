@@ -30,6 +30,8 @@ USER_ERRORS = (
     FileNotFoundError,
     FileExistsError,
     PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
 )
 
 VERBOSE_HELP = (
@@ -179,6 +181,13 @@ def _error_text(module, error: Exception) -> str:
         text = for_flags(lambda argument: _flag_for(module, argument))
     else:
         text = str(error)
+    # Library arguments the command sets through a flag of another name
+    # (`batch_size` of export_tflite is --tflite_batch).
+    for argument, flag in getattr(module, "FLAG_FOR_ARGUMENT", {}).items():
+        text = re.sub(rf"`{re.escape(argument)}`", f"--{flag}", text)
+        text = re.sub(
+            rf"(?<![\w\-`.]){re.escape(argument)}=(?!=)", f"--{flag}=", text
+        )
     names = [
         flag.name for flag in flags.FLAGS.get_flags_for_module(module.__name__)
     ]
@@ -211,8 +220,54 @@ def _main_with_clear_errors(name: str, module, verbose: bool):
                 file=sys.stderr,
             )
             return 1
+        except Exception as error:
+            if not _out_of_memory(error):
+                raise
+            print(
+                f"keras-dcgan {name}: error: {_memory_text(module, error)}",
+                file=sys.stderr,
+            )
+            return 1
 
     return wrapped
+
+
+def _out_of_memory(error: Exception) -> bool:
+    """Whether `error` is numpy's or TensorFlow's out-of-memory error."""
+    if isinstance(error, MemoryError):
+        return True
+    tensorflow = sys.modules.get("tensorflow")
+    return tensorflow is not None and isinstance(
+        error, tensorflow.errors.ResourceExhaustedError
+    )
+
+
+def _memory_text(module, error: Exception) -> str:
+    """An out-of-memory error as one line naming the flags that sized it.
+
+    A subcommand lists the flags that size its work in `SIZE_FLAGS`.
+    """
+    from absl import flags
+
+    given = [
+        f"--{flag}={flags.FLAGS[flag].value}"
+        for flag in getattr(module, "SIZE_FLAGS", ())
+        if flags.FLAGS[flag].present
+    ]
+    asked = f" for {' '.join(given)}" if given else ""
+    # TensorFlow's message starts with the op's function node; keep the
+    # allocation it failed on.
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    shape = re.search(
+        r"OOM when allocating tensor with shape\[[^\]]*\]", detail
+    )
+    if shape:
+        detail = shape.group(0)
+    elif isinstance(error, MemoryError):
+        detail = str(error) or type(error).__name__
+    names = " or ".join(flag.split("=")[0] for flag in given)
+    advice = f"lower {names} and run again" if given else "ask for less"
+    return f"out of memory{asked} ({detail}); {advice}."
 
 
 def _parse_flags(name: str):

@@ -8,13 +8,12 @@
 The output format follows `--out`: `.png` is one grid image, a path ending
 in `/` a folder of PNGs, `.npy` a uint8 NHWC array. Uses the EMA generator
 when the run kept one. A class-conditional model draws class `--label`;
-without it, a `.png` is a class grid (one class per row, `--num //
-num_classes` images each, by default a square one) and other outputs get
-random classes. Grids are enlarged for viewing (`--upscale`). The library
-calls are `keras_dcgan.sampling.write_samples` and `write_class_grid`.
+without it, a `.png` is a class grid (one class per row, `--num /
+num_classes` images each, so `--num` is a multiple of num_classes; by
+default a square grid) and other outputs get random classes. Grids are
+enlarged for viewing (`--upscale`). The library calls are
+`keras_dcgan.sampling.write_samples` and `write_class_grid`.
 """
-
-import os
 
 from absl import app
 from absl import flags
@@ -28,7 +27,7 @@ flags.DEFINE_integer(
     "num",
     None,
     "How many images. Default: 64; for a class grid, as many per class as "
-    "there are classes (a square grid).",
+    "there are classes (a square grid), and a multiple of num_classes.",
     lower_bound=1,
 )
 flags.DEFINE_string(
@@ -48,33 +47,49 @@ _common.define_upscale(__name__)
 
 FLAGS = flags.FLAGS
 
+# The flags that size the work, named in an out-of-memory error.
+SIZE_FLAGS = ("num", "upscale")
+
 
 def main(argv):
     """Writes the samples the flags ask for."""
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     _common.check_model_path(FLAGS.workdir)
+    from keras_dcgan import sampling
     from keras_dcgan.integrity import check_writable
 
-    # Before loading: an output that cannot be written fails at once.
-    check_writable(
-        FLAGS.out,
-        "--out",
-        is_dir=FLAGS.out.endswith(("/", os.sep)) or os.path.isdir(FLAGS.out),
-    )
-    from keras_dcgan import sampling
+    # Before loading: a wrong or unwritable output fails at once.
+    try:
+        out_format = sampling.sample_format(FLAGS.out)
+    except ValueError as error:
+        raise app.UsageError(f"--out: {error}") from None
+    if FLAGS["upscale"].present and out_format != ".png":
+        raise app.UsageError(
+            f"--upscale={FLAGS.upscale} enlarges a .png grid only; "
+            f"--out={FLAGS.out} writes {sampling.SAMPLE_FORMATS[out_format]} "
+            "at the generated size. Leave out --upscale, or write a .png."
+        )
+    check_writable(FLAGS.out, "--out", is_dir=out_format == "/")
     from keras_dcgan.training.workdir import load_gan
 
     gan = load_gan(FLAGS.workdir)
     _common.check_label(gan, FLAGS.label, FLAGS.workdir)
-    if (
-        gan.conditional
-        and FLAGS.label is None
-        and FLAGS.out.lower().endswith(".png")
-    ):
+    if gan.conditional and FLAGS.label is None and out_format == ".png":
         per_class = gan.num_classes
         if FLAGS.num is not None:
-            per_class = max(1, FLAGS.num // gan.num_classes)
+            if FLAGS.num % gan.num_classes:
+                # A class grid has the same number of images per class.
+                low = FLAGS.num // gan.num_classes * gan.num_classes
+                near = [n for n in (low, low + gan.num_classes) if n > 0]
+                raise app.UsageError(
+                    f"--num={FLAGS.num}: a class grid of {FLAGS.workdir} "
+                    f"holds a row per class, so --num must be a multiple of "
+                    f"its {gan.num_classes} classes (e.g. "
+                    f"{' or '.join(f'--num={n}' for n in near)}); or pass "
+                    "--label=K for one class."
+                )
+            per_class = FLAGS.num // gan.num_classes
         out = sampling.write_class_grid(
             gan, FLAGS.out, per_class, FLAGS.seed, upscale=FLAGS.upscale
         )

@@ -151,8 +151,8 @@ def test_interpolate_png(run_dir, tmp_path, cli):
         ),
         (
             ["sample", "--workdir=WORKDIR", "--out=x.jpg"],
-            "keras-dcgan sample: error: Cannot tell the output format of "
-            "'x.jpg'",
+            "keras-dcgan sample: error: --out: Cannot tell the output "
+            "format of 'x.jpg'",
         ),
         (
             [
