@@ -179,6 +179,21 @@ class DCGAN(keras.Model):
         self, generator, discriminator, seed=None, ema_decay=None, **kwargs
     ):
         super().__init__(**kwargs)
+        for name, network in (
+            ("generator", generator),
+            ("discriminator", discriminator),
+        ):
+            if not (
+                isinstance(network, keras.Model)
+                and getattr(network, "inputs", None)
+                and getattr(network, "outputs", None)
+            ):
+                raise ValueError(
+                    f"`{name}` must be a Keras model with known inputs and "
+                    "outputs, such as `keras_dcgan.Generator(...)` and "
+                    "`keras_dcgan.Discriminator(...)` or another functional "
+                    f"model; received {network!r}."
+                )
         image_shape = tuple(generator.outputs[0].shape[1:])
         if image_shape != tuple(discriminator.inputs[0].shape[1:]):
             raise ValueError(
@@ -577,6 +592,11 @@ class DCGAN(keras.Model):
         >>> gan.generate(2, labels=[3, 7], seed=0).shape
         (2, 28, 28, 1)
         """
+        # NumPy integers (np.int64(2), an array's len) count like ints.
+        if isinstance(num_samples, np.integer):
+            num_samples = int(num_samples)
+        if isinstance(batch_size, np.integer):
+            batch_size = int(batch_size)
         check_positive_int("num_samples", num_samples)
         check_positive_int("batch_size", batch_size)
         if not self.conditional and labels is not None:

@@ -210,6 +210,15 @@ class TrainConfig:
                 check_number(
                     name, value, options.NUMBER_RANGES[name], or_none=optional
                 )
+        # An empty name would read the current folder or TFDS's default.
+        for name, instead in (
+            ("dataset", "a dataset name such as 'mnist'"),
+            ("split", "a split such as 'train' or 'train[:10%]', or None"),
+            ("image_key", "a feature name such as 'image', or None"),
+            ("label_key", "a feature name such as 'label', or None"),
+        ):
+            if getattr(self, name) == "":
+                raise ValueError(f"`{name}` is empty (''); pass {instead}.")
         for name in (
             "batch_size",
             "epochs",

@@ -159,6 +159,29 @@ def test_generate_is_seeded_and_in_inference_mode(tiny_gan):
 def test_generate_rejects_bad_counts(tiny_gan):
     with pytest.raises(ValueError, match="`num_samples` must be a positive"):
         tiny_gan().generate(0)
+    with pytest.raises(ValueError, match="`num_samples` must be a positive"):
+        tiny_gan().generate(2.0)
+
+
+def test_generate_counts_numpy_integers_like_ints(tiny_gan):
+    gan = tiny_gan()
+    images = gan.generate(np.int64(3), seed=1, batch_size=np.int32(2))
+    np.testing.assert_array_equal(images, gan.generate(3, seed=1, batch_size=2))
+
+
+@pytest.mark.parametrize("which", ["generator", "discriminator"])
+def test_networks_must_be_keras_models(which):
+    networks = {
+        "generator": Generator(latent_dim=8, image_size=16, channels=1),
+        "discriminator": Discriminator(image_size=16, channels=1),
+    }
+    networks[which] = None
+    with pytest.raises(
+        ValueError,
+        match=rf"`{which}` must be a Keras model with known inputs and "
+        r"outputs, .*; received None\.",
+    ):
+        DCGAN(networks["generator"], networks["discriminator"])
 
 
 @pytest.mark.parametrize(

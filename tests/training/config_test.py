@@ -109,6 +109,11 @@ def test_get_train_config_applies_overrides():
         ({"r1_weight": -0.5}, "`r1_weight` must be a finite number >= 0"),
         ({"precision": "float16"}, "Unknown precision 'float16'; expected"),
         ({"reuse_fakes": 1}, "`reuse_fakes` must be True or False"),
+        # Empty names: '' would read the current folder or TFDS's default.
+        ({"dataset": ""}, r"`dataset` is empty \(''\); pass a dataset name"),
+        ({"split": ""}, r"`split` is empty \(''\); pass a split such as"),
+        ({"image_key": ""}, r"`image_key` is empty \(''\)"),
+        ({"label_key": ""}, r"`label_key` is empty \(''\)"),
     ],
 )
 def test_bad_settings_raise_clear_errors(kwargs, match):
