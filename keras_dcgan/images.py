@@ -254,6 +254,37 @@ def save_gif(
     return path
 
 
+def check_sample_folder(out: str) -> None:
+    """Raises unless folder `out` holds no numbered sample PNGs yet.
+
+    New samples written over an earlier set would leave a silent mix of
+    both when the earlier set was larger (1,000 old files, 100 new).
+
+    Args:
+        out: str. A folder path; it need not exist.
+
+    Raises:
+        FileExistsError: The folder already holds `NNNNNN.png` files.
+
+    Example:
+    >>> import tempfile
+    >>> check_sample_folder(tempfile.mkdtemp() + "/")
+    """
+    if not os.path.isdir(out):
+        return
+    taken = sorted(
+        name
+        for name in os.listdir(out)
+        if len(name) == 10 and name.endswith(".png") and name[:6].isdigit()
+    )
+    if taken:
+        raise FileExistsError(
+            f"{out!r} already holds {len(taken)} numbered sample PNG(s) "
+            f"({taken[0]}, ...); new samples would overwrite some and mix "
+            "with the rest. Write to a new or empty folder, or delete them."
+        )
+
+
 def save_images(images, out: str, upscale="auto") -> str:
     """Writes a batch of images in the format `out` names.
 
@@ -270,6 +301,10 @@ def save_images(images, out: str, upscale="auto") -> str:
     Returns:
         `out`.
 
+    Raises:
+        FileExistsError: A folder `out` already holds numbered PNGs.
+        ValueError: `out` names no known format.
+
     Example:
     >>> import tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "samples.npy")
@@ -280,6 +315,7 @@ def save_images(images, out: str, upscale="auto") -> str:
     if images.dtype != np.uint8:
         images = to_uint8(images)
     if out.endswith(("/", os.sep)):
+        check_sample_folder(out)
         os.makedirs(out, exist_ok=True)
         for index, image in enumerate(images):
             save_png(image, os.path.join(out, f"{index:06d}.png"))

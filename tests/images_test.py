@@ -156,3 +156,22 @@ def test_save_images_upscales_grids_only(tmp_path):
         8,
         1,
     )
+
+
+def test_save_images_refuses_a_folder_of_earlier_samples(tmp_path):
+    out = str(tmp_path / "samples") + "/"
+    images.save_images(np.zeros((3, 4, 4, 1), np.uint8), out)
+    with pytest.raises(
+        FileExistsError, match=r"already holds 3 numbered sample PNG\(s\)"
+    ):
+        images.save_images(np.ones((1, 4, 4, 1), np.uint8), out)
+    # Other files in the folder are no obstacle.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep")
+    images.save_images(np.zeros((2, 4, 4, 1), np.uint8), f"{other}/")
+    assert sorted(os.listdir(other)) == [
+        "000000.png",
+        "000001.png",
+        "notes.txt",
+    ]

@@ -71,6 +71,13 @@ def main(argv):
             "at the generated size. Leave out --upscale, or write a .png."
         )
     check_writable(FLAGS.out, "--out", is_dir=out_format == "/")
+    if out_format == "/":
+        from keras_dcgan.images import check_sample_folder
+
+        try:
+            check_sample_folder(FLAGS.out)
+        except FileExistsError as error:
+            raise app.UsageError(f"--out: {error}") from None
     from keras_dcgan.training.workdir import load_gan
 
     gan = load_gan(FLAGS.workdir)

@@ -176,3 +176,21 @@ def test_outputs_are_checked_before_loading(tmp_path, cli, args, text):
     assert result.returncode in (1, 2)
     assert text.replace("OUT", out) in result.stderr
     assert "No checkpoint" not in result.stderr
+
+
+def test_sample_refuses_a_folder_of_earlier_samples_before_loading(
+    tmp_path, cli
+):
+    # Before: 100 new PNGs over 1,000 old ones left a silent mix of both.
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    out = tmp_path / "samples"
+    out.mkdir()
+    (out / "000000.png").write_bytes(b"old")
+    (out / "000001.png").write_bytes(b"old")
+    result = _run(cli, "sample", f"--workdir={workdir}", f"--out={out}/")
+    assert result.returncode == 2
+    assert f"--out: '{out}/' already holds 2 numbered sample PNG(s)" in (
+        result.stderr
+    )
+    assert (out / "000000.png").read_bytes() == b"old"
