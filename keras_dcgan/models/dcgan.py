@@ -60,6 +60,40 @@ def _after_data(train_step):
     return wrapped
 
 
+# The message of the per-element check, recognized when `fit` re-raises it.
+NON_FINITE_IMAGES = "keras_dcgan: the training images contain NaN or inf"
+
+
+def check_finite_images(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset` with every element's images checked for NaN and inf.
+
+    `check_pixel_range` reads only the first batch; this checks each one as
+    training reads it (a reduction over the images, negligible next to a
+    training step), so a bad image later in the data stops `DCGAN.fit` with
+    a `ValueError` instead of training on NaN.
+
+    Args:
+        dataset: tf.data.Dataset. Elements of images, or tuples whose first
+            item holds the images; dict elements pass unchecked.
+
+    Returns:
+        A `tf.data.Dataset` with the same elements.
+
+    Example:
+    >>> data = tf.data.Dataset.from_tensor_slices(np.zeros((2, 4, 4, 1)))
+    >>> len(list(check_finite_images(data)))
+    2
+    """
+    if isinstance(dataset.element_spec, dict):
+        return dataset
+
+    def check(*element):
+        images = tf.debugging.assert_all_finite(element[0], NON_FINITE_IMAGES)
+        return (images, *element[1:]) if len(element) > 1 else images
+
+    return dataset.map(check)
+
+
 def check_pixel_range(x, name: str = "x") -> None:
     """Checks that training images are floats in [-1, 1] (see `DCGAN.fit`).
 
@@ -648,11 +682,26 @@ class DCGAN(keras.Model):
             A `keras.callbacks.History`.
 
         Raises:
-            ValueError: The images are not floats in [-1, 1].
+            ValueError: The images are not floats in [-1, 1], or (checked on
+                every batch of a `tf.data.Dataset`) hold NaN or inf.
         """
         if check_range:
             check_pixel_range(x)
-        return super().fit(x, y, *args, **kwargs)
+            if isinstance(x, tf.data.Dataset):
+                x = check_finite_images(x)
+        try:
+            return super().fit(x, y, *args, **kwargs)
+        except tf.errors.InvalidArgumentError as error:
+            if NON_FINITE_IMAGES not in str(error.message):
+                raise
+            step = int(self.g_optimizer.iterations.numpy())
+            raise ValueError(
+                "A batch of the training data holds NaN or inf pixel values "
+                f"(training stopped after {step} generator steps, before "
+                "using it). Remove or repair those images (`np.isfinite`), "
+                "or load the data with `keras_dcgan.data.load`, which checks "
+                "every image."
+            ) from None
 
     def _batch_position(self, batch_size):
         """Where this replica's examples sit in the global batch.

@@ -37,6 +37,7 @@ from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models import blocks
 from keras_dcgan.models.dcgan import DCGAN
+from keras_dcgan.models.dcgan import check_finite_images
 from keras_dcgan.models.dcgan import check_pixel_range
 from keras_dcgan.training import config as config_lib
 from keras_dcgan.training import workdir as workdir_lib
@@ -423,7 +424,9 @@ def _train(
     if dataset is None:
         examples, num_examples = load_examples(config)
     else:
-        examples, num_examples = dataset, count_examples(dataset)
+        # `data.load` checks each image; a caller's dataset is checked here.
+        examples = check_finite_images(dataset)
+        num_examples = count_examples(dataset)
     spec = examples.element_spec
     labelled = isinstance(spec, tuple)
     image_shape = tuple((spec[0] if labelled else spec).shape)

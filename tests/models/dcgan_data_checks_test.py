@@ -81,3 +81,25 @@ def test_images_in_zero_one_warn():
     images = (_images(8) + 1) / 2
     with pytest.warns(UserWarning, match=r"\[0, 1\] instead of \[-1, 1\]"):
         _gan().fit(images, batch_size=4, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("labelled", [False, True])
+def test_a_later_batch_with_nan_or_inf_stops_fit_clearly(bad, labelled):
+    # Before: only the first batch was checked, and fit trained on NaN.
+    images = _images(12)
+    images[9, 2, 3, 0] = bad  # the third batch of 4
+    data = tf.data.Dataset.from_tensor_slices(images)
+    gan = _gan()
+    if labelled:
+        gan = DCGAN.from_preset("mnist", seed=0, num_classes=3, **TINY)
+        gan.compile()
+        labels = tf.data.Dataset.from_tensor_slices(np.arange(12) % 3)
+        data = tf.data.Dataset.zip((data, labels))
+    with pytest.raises(
+        ValueError,
+        match=r"A batch of the training data holds NaN or inf pixel values "
+        r"\(training stopped after 2 generator steps, before using it\)",
+    ):
+        gan.fit(data.batch(4), epochs=1, verbose=0)
+    assert all(np.isfinite(w).all() for w in gan.generator.get_weights())

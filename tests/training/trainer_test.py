@@ -202,6 +202,24 @@ def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
     assert workdir.latest_checkpoint(str(tmp_path)) is None
 
 
+def test_nan_images_past_the_first_checked_stop_training_clearly(tmp_path):
+    # Only the first 256 images are read before training; a NaN image
+    # after them stopped training as a divergence ("lower the learning
+    # rates"). Now every image is checked as it is read.
+    images = np.random.default_rng(0).uniform(-1, 1, (300, 16, 16, 1))
+    images[290] = np.nan
+    dataset = tf.data.Dataset.from_tensor_slices(images.astype("float32"))
+    with pytest.raises(
+        ValueError,
+        match=r"A batch of the training data holds NaN or inf pixel values",
+    ):
+        train(_config(shuffle_buffer=1), str(tmp_path), dataset=dataset)
+    # The checkpoints written before it are kept.
+    assert workdir.latest_checkpoint(str(tmp_path)).endswith(
+        "step-00000072.keras"
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "dataset", "match"),
     [
