@@ -44,10 +44,20 @@ def load_extractor(spec: str) -> FeatureExtractor:
     Returns:
         A `FeatureExtractor`.
 
+    Raises:
+        FileNotFoundError: A model or weights file is missing.
+        ValueError: An unknown spec, or a file that holds no extractor.
+
     Example:
     >>> extractor = load_extractor("classifier:digits.keras")  # doctest: +SKIP
     """
     kind, _, rest = spec.partition(":")
+    path = rest.partition(":")[0]
+    if kind == "keras" and path and not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"`extractor` {spec!r}: no such file {path!r}; pass the path of "
+            "a saved Keras model (keras:PATH or keras:PATH:LAYER)."
+        )
     if kind == "inception":
         return inception_v3_extractor(rest or "imagenet")
     if kind == "classifier" and rest:
