@@ -170,16 +170,11 @@ def _check_outputs():
             max_samples=FLAGS.max_samples,
         )
     else:
-        given = [
-            f"--{name}"
-            for name in ("model_name", "version", "overwrite", "max_samples")
-            if FLAGS[name].present
-        ]
-        if given:
-            raise app.UsageError(
-                f"{_only_apply(given)} to the SavedModel; pass "
-                "--saved_model_dir too, or leave them out."
-            )
+        _refuse_unused(
+            ("model_name", "version", "overwrite", "max_samples"),
+            "the SavedModel",
+            "--saved_model_dir",
+        )
     if FLAGS.tflite is not None:
         tflite.check_tflite_path(FLAGS.tflite)
         if not FLAGS.tflite.lower().endswith(".tflite"):
@@ -189,16 +184,11 @@ def _check_outputs():
             )
         check_writable(FLAGS.tflite, "--tflite", is_dir=False)
     else:
-        given = [
-            f"--{name}"
-            for name in ("quantization", "tflite_batch", "tflite_uint8")
-            if FLAGS[name].present
-        ]
-        if given:
-            raise app.UsageError(
-                f"{_only_apply(given)} to the TFLite model; pass "
-                "--tflite=FILE.tflite too, or leave them out."
-            )
+        _refuse_unused(
+            ("quantization", "tflite_batch", "tflite_uint8"),
+            "the TFLite model",
+            "--tflite=FILE.tflite",
+        )
     if FLAGS.web is not None:
         try:
             web.check_web_directory(FLAGS.web)
@@ -206,27 +196,29 @@ def _check_outputs():
             raise app.UsageError(f"--web={FLAGS.web}: {error}") from None
         check_writable(FLAGS.web, "--web")
     else:
-        given = [
-            f"--{name}"
-            for name in (
-                "web_runtime",
-                "web_quantization",
-                "web_litert_package",
-            )
-            if FLAGS[name].present
-        ]
-        if given:
-            raise app.UsageError(
-                f"{_only_apply(given)} to the web page; pass "
-                "--web=FOLDER too, or leave them out."
-            )
+        _refuse_unused(
+            ("web_runtime", "web_quantization", "web_litert_package"),
+            "the web page",
+            "--web=FOLDER",
+        )
 
 
-def _only_apply(flag_names: list[str]) -> str:
-    """`--a only applies`, `--a and --b only apply`."""
-    if len(flag_names) == 1:
-        return f"{flag_names[0]} only applies"
-    return f"{', '.join(flag_names[:-1])} and {flag_names[-1]} only apply"
+def _refuse_unused(names: tuple[str, ...], output: str, needed: str) -> None:
+    """Refuses the flags among `names` given without the output they shape.
+
+    The message reads `--a only applies to OUTPUT` or `--a and --b only
+    apply to OUTPUT`, then how to use them: pass `needed` too.
+    """
+    given = [f"--{name}" for name in names if FLAGS[name].present]
+    if not given:
+        return
+    if len(given) == 1:
+        applies = f"{given[0]} only applies"
+    else:
+        applies = f"{', '.join(given[:-1])} and {given[-1]} only apply"
+    raise app.UsageError(
+        f"{applies} to {output}; pass {needed} too, or leave them out."
+    )
 
 
 if __name__ == "__main__":

@@ -194,7 +194,7 @@ class TrainConfig:
             name, value = field.name, getattr(self, field.name)
             if field.type is bool:
                 check_bool(name, value)
-            elif field.type == bool | None and value is not None:
+            elif field.type == bool | None:
                 check_bool(name, value, or_none=True)
             elif field.type in (str, str | None):
                 if not (

@@ -502,19 +502,20 @@ def _train(
                     "dataset changed. Pass {overwrite} to start again.",
                     overwrite=True,
                 )
-        if config.jit_compile is None and uses_xla(config) == wants_xla(config):
+        xla, wanted = uses_xla(config), wants_xla(config)
+        if config.jit_compile is None and xla == wanted:
             size = config.network.image_size
+            how = (
+                "XLA-compiled"
+                if xla
+                else "TensorFlow's graph (faster than XLA on large images)"
+            )
             _print(
                 verbose,
-                f"Training step for {size}x{size} images: "
-                + (
-                    "XLA-compiled"
-                    if uses_xla(config)
-                    else "TensorFlow's graph (faster than XLA on large images)"
-                )
-                + " (set jit_compile to choose).",
+                f"Training step for {size}x{size} images: {how} "
+                "(set jit_compile to choose).",
             )
-        if wants_xla(config) and not uses_xla(config):
+        if wanted and not xla:
             _print(
                 verbose,
                 "Training without XLA: the step is distributed over "
