@@ -8,6 +8,7 @@
 - `TrainingCurve`: per-step metrics (and a CSV) plotted as a PNG at the end.
 - `EpochSummary`: one line per epoch with the step, metrics and time.
 - `StopOnSignal`: Ctrl-C or SIGTERM stops after the current step.
+- `TimeLimit`: stops after the step during which a time budget runs out.
 """
 
 from keras_dcgan.callbacks.epoch_summary import EpochSummary
@@ -16,6 +17,7 @@ from keras_dcgan.callbacks.non_finite import NonFiniteLossError
 from keras_dcgan.callbacks.sample_grid import SampleGrid
 from keras_dcgan.callbacks.stop_on_signal import StopOnSignal
 from keras_dcgan.callbacks.tensorboard import GANTensorBoard
+from keras_dcgan.callbacks.time_limit import TimeLimit
 from keras_dcgan.callbacks.training_curve import TrainingCurve
 from keras_dcgan.callbacks.training_curve import plot_training_curve
 
@@ -26,6 +28,7 @@ __all__ = [
     "NonFiniteLossError",
     "SampleGrid",
     "StopOnSignal",
+    "TimeLimit",
     "TrainingCurve",
     "plot_training_curve",
 ]

@@ -16,9 +16,11 @@ Every other setting flag (one per field of `TrainConfig` and
 
 To resume after a stop or a kill, run `keras-dcgan train --workdir=DIR`
 again: the run continues from DIR/config.json and its newest checkpoint;
-add a larger `--epochs` to train longer. `--conditional` trains a
-class-conditional DCGAN on the dataset's labels (`--num_classes` is read
-from the data). The library call is `keras_dcgan.training.train`.
+add a larger `--epochs` to train longer. `--max_time=SECONDS` stops at
+a time budget instead, saving the step; the same command continues.
+`--conditional` trains a class-conditional DCGAN on the dataset's labels
+(`--num_classes` is read from the data). The library call is
+`keras_dcgan.training.train`.
 """
 
 import json
@@ -30,6 +32,7 @@ from absl import app
 from absl import flags
 
 from keras_dcgan import options
+from keras_dcgan.checks import check_number
 from keras_dcgan.cli import _dataclass_flags
 from keras_dcgan.models.presets import NetworkConfig
 from keras_dcgan.training.config import TRAIN_PRESETS
@@ -71,6 +74,13 @@ flags.DEFINE_bool(
     False,
     "Train a class-conditional DCGAN on (image, label) pairs; its "
     "num_classes comes from the dataset.",
+)
+flags.DEFINE_float(
+    "max_time",
+    None,
+    "Stop after this many seconds of wall-clock time (loading the data and "
+    "compiling included), at the end of a step, saving it; the same command "
+    "continues the run later. Default: train all --epochs.",
 )
 flags.DEFINE_enum(
     "progress",
@@ -141,6 +151,8 @@ def check_flags() -> None:
             "a folder of images or tfds:NAME) or --preset; "
             f"{FLAGS.workdir!r} holds no run to continue."
         )
+    if FLAGS.max_time is not None:
+        check_number("max_time", FLAGS.max_time, "> 0")
     # Every field check of the configuration, before the data is read.
     base = (
         TrainConfig() if FLAGS.preset is None else TRAIN_PRESETS[FLAGS.preset]
@@ -208,6 +220,7 @@ def main(argv):
             overwrite=FLAGS.overwrite,
             strategy=strategy,
             verbose=PROGRESS[FLAGS.progress],
+            max_time=FLAGS.max_time,
         )
     except NonFiniteLossError as error:
         print(f"keras-dcgan train: {error}", flush=True)

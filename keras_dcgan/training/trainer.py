@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 
 import keras
 import tensorflow as tf
@@ -33,6 +34,7 @@ from keras_dcgan import distribute
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
 from keras_dcgan.callbacks._steps import global_step
+from keras_dcgan.checks import check_number
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models import blocks
@@ -352,6 +354,7 @@ def train(
     callbacks: list | None = None,
     strategy: tf.distribute.Strategy | None = None,
     verbose: int | str = 1,
+    max_time: float | None = None,
 ) -> DCGAN:
     """Trains a DCGAN into `workdir`, resuming the run already there.
 
@@ -376,6 +379,12 @@ def train(
             under this strategy. Defaults to None.
         verbose: int or str. `model.fit`'s verbosity: 1 shows a progress
             bar with ETA and one line per epoch. Defaults to 1.
+        max_time: float or None. A wall-clock budget in seconds, counted
+            from this call (loading the data and compiling the step
+            included). Training stops after the step during which it runs
+            out, saves that step and returns; calling `train` again
+            continues the run. None trains all `config.epochs`. Defaults
+            to None.
 
     Returns:
         The trained `DCGAN`.
@@ -383,6 +392,7 @@ def train(
     Raises:
         ValueError: A configuration the data or the workdir cannot take, or
             images outside [-1, 1].
+        ValueError: `max_time` is not a finite number > 0.
         PermissionError: `workdir` cannot be written.
         keras_dcgan.lockfile.DirectoryLockedError: Another process trains
             into `workdir`.
@@ -396,6 +406,17 @@ def train(
     >>> config = get_train_config("mnist", dataset="mnist-sample", epochs=1)
     >>> gan = train(config, "runs/example")  # doctest: +SKIP
     """
+    # The budget counts from here; a bad one fails before any work.
+    start = time.monotonic()
+    time_limit = None
+    if max_time is not None:
+        check_number("max_time", max_time, "> 0")
+        time_limit = callbacks_lib.TimeLimit(max_time, start)
+        if distribute.is_multi_worker(strategy or tf.distribute.get_strategy()):
+            raise ValueError(
+                "`max_time` cannot stop a multi-worker run: each worker "
+                "would stop at its own step. Limit `config.epochs` instead."
+            )
     with contextlib.ExitStack() as cleanup:
         return _train(
             config,
@@ -406,11 +427,20 @@ def train(
             strategy,
             verbose,
             cleanup,
+            time_limit,
         )
 
 
 def _train(
-    config, workdir, overwrite, dataset, callbacks, strategy, verbose, cleanup
+    config,
+    workdir,
+    overwrite,
+    dataset,
+    callbacks,
+    strategy,
+    verbose,
+    cleanup,
+    time_limit,
 ):
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -544,6 +574,8 @@ def _train(
         # A worker that stopped alone would leave the others waiting.
         callbacks.insert(0, stop)
         cleanup.enter_context(stop.installed())
+    if time_limit is not None:
+        callbacks.insert(0, time_limit)
     if batch:
         # Finish the interrupted epoch first: Keras epochs cannot start
         # in the middle, so this fit covers the rest of one epoch.
@@ -561,7 +593,11 @@ def _train(
             check_range=False,  # checked above
         )
         epoch += 1
-    if epoch < config.epochs and stop.received is None:
+    if (
+        epoch < config.epochs
+        and stop.received is None
+        and not _reached(time_limit)
+    ):
         batches = epoch_batches(
             examples, config, steps_per_epoch, epoch, config.epochs
         )
@@ -578,8 +614,22 @@ def _train(
     if stop.received is not None:
         saved = workdir_lib.latest_checkpoint(workdir)
         raise TrainingInterrupted(stop.received, global_step(gan), saved)
-    _print(verbose, f"Done: {workdir_lib.latest_checkpoint(workdir)}")
+    saved = workdir_lib.latest_checkpoint(workdir)
+    if _reached(time_limit):
+        _print(
+            verbose,
+            f"Stopped by the time limit ({time_limit.seconds:g} s) at step "
+            f"{global_step(gan)} of {total_steps}: saved {saved}. Train "
+            "again with the same workdir to continue.",
+        )
+        return gan
+    _print(verbose, f"Done: {saved}")
     return gan
+
+
+def _reached(time_limit) -> bool:
+    """Whether the `TimeLimit` (or None) stopped training."""
+    return time_limit is not None and time_limit.reached
 
 
 class TrainingInterrupted(KeyboardInterrupt):

@@ -5,8 +5,10 @@ import io
 import json
 import os
 import re
+import types
 import warnings
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -222,6 +224,43 @@ def test_nan_guard_without_raising(gan):
     assert int(gan.g_optimizer.iterations) == 1
     assert "No checkpoint" not in str(guard.error)
     assert "diverged at step 1" in str(guard.error)
+
+
+def test_time_limit_stops_after_the_step_that_spends_it(gan, monkeypatch):
+    # A clock that moves 10 s per training batch.
+    clock = {"now": 0.0}
+    monkeypatch.setattr(
+        callbacks.time_limit,
+        "time",
+        types.SimpleNamespace(monotonic=lambda: clock["now"]),
+    )
+
+    class Tick(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            clock["now"] += 10.0
+
+    limit = callbacks.TimeLimit(seconds=25)
+    history = _fit(gan, _images(16), [Tick(), limit], epochs=3)
+    # 10, 20: go on; 30 >= 25: stop after that third step, mid-epoch.
+    assert int(gan.g_optimizer.iterations) == 3
+    assert limit.reached
+    assert limit.elapsed == 30.0
+    # The epoch ended there: its logs exist, the next epoch never ran.
+    assert len(history.history["g_loss"]) == 1
+
+
+def test_time_limit_left_unspent_trains_every_step(gan):
+    limit = callbacks.TimeLimit(seconds=3600)
+    _fit(gan, _images(8), [limit])
+    assert int(gan.g_optimizer.iterations) == 4
+    assert not limit.reached
+
+
+@pytest.mark.parametrize("seconds", [0, -5, float("inf"), "60", None, True])
+def test_time_limit_refuses_a_budget_that_is_not_a_positive_number(seconds):
+    expected = f"`seconds` must be a finite number > 0; received {seconds!r}."
+    with pytest.raises(ValueError, match=re.escape(expected) + "$"):
+        callbacks.TimeLimit(seconds)
 
 
 def test_epoch_summary_prints_one_line_per_epoch(gan, tmp_path):

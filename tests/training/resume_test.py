@@ -13,6 +13,7 @@ import textwrap
 import time
 
 import numpy as np
+import pytest
 
 from keras_dcgan.training import workdir
 
@@ -34,8 +35,8 @@ FLAGS = [
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def _train(cli, run, **kwargs):
-    return cli("train", *FLAGS, f"--workdir={run}", **kwargs)
+def _train(cli, run, *extra, **kwargs):
+    return cli("train", *FLAGS, f"--workdir={run}", *extra, **kwargs)
 
 
 def _wait_for(path, process, timeout=300):
@@ -90,11 +91,48 @@ def test_kill_9_mid_epoch_then_the_same_command_resumes_exactly(tmp_path, cli):
     assert not [name for name in names if "partial" in name]
 
 
+def test_max_time_stops_at_a_step_and_the_same_command_finishes_exactly(
+    tmp_path, cli
+):
+    whole, limited = str(tmp_path / "whole"), str(tmp_path / "limited")
+    reference = _train(cli, whole, background=True)
+    # A budget spent before the first step: training stops after it.
+    stopped = _train(cli, limited, "--max_time=0.001")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    saved = workdir.checkpoint_path(limited, 1)
+    assert (
+        f"Stopped by the time limit (0.001 s) at step 1 of 12: saved {saved}."
+        in stopped.stdout
+    )
+    resumed = _train(cli, limited, "--max_time=3600")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"Resumed from {saved}" in resumed.stdout
+    assert reference.wait(timeout=600) == 0, reference.communicate()[0]
+    a, b = workdir.load_gan(whole), workdir.load_gan(limited)
+    assert int(b.g_optimizer.iterations) == 12
+    _assert_same_variables(a, b)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "inf"])
+def test_a_bad_max_time_is_named_before_anything_is_written(
+    tmp_path, cli, value
+):
+    run = tmp_path / "run"
+    result = _train(cli, str(run), f"--max_time={value}")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "keras-dcgan train: error: --max_time must be a finite number > 0; "
+        f"received {float(value)!r}."
+    )
+    assert not run.exists()
+
+
 def test_same_seed_same_weights_with_deterministic(tmp_path):
     script = textwrap.dedent(
         """
         import json, sys
         import numpy as np
+import pytest
         from keras_dcgan.training import get_train_config, train
 
         config = get_train_config(

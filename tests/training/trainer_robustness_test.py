@@ -2,16 +2,20 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import types
 
 import keras
 import pytest
 
+from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
 from keras_dcgan.training import train
+from keras_dcgan.training import trainer as trainer_lib
 from keras_dcgan.training import workdir
 from keras_dcgan.training.trainer import TrainingInterrupted
 from tests.conftest import TINY_NETWORK
@@ -22,8 +26,14 @@ _config = tiny_train_config
 _dataset = tiny_dataset
 
 
-def _train(run, **changes):
-    return train(_config(**changes), run, dataset=_dataset(), verbose=0)
+def _train(run, max_time=None, **changes):
+    return train(
+        _config(**changes),
+        run,
+        dataset=_dataset(),
+        verbose=0,
+        max_time=max_time,
+    )
 
 
 # --- One writer per workdir ---------------------------------------------------
@@ -111,6 +121,57 @@ def test_a_signal_saves_the_current_step_and_resume_continues(tmp_path, signum):
     assert "Call `train` again" in str(error.value)
     gan = train(config, run, dataset=_dataset(), verbose=0)
     assert int(gan.g_optimizer.iterations.numpy()) == 8
+
+
+def test_max_time_saves_the_step_it_stops_at_and_the_run_continues(
+    tmp_path, monkeypatch, capsys
+):
+    # A clock that moves 10 s per training batch, shared by `train` (which
+    # starts the budget) and the callback.
+    clock = types.SimpleNamespace(now=0.0)
+    fake_time = types.SimpleNamespace(monotonic=lambda: clock.now)
+    monkeypatch.setattr(trainer_lib, "time", fake_time)
+    monkeypatch.setattr(callbacks_lib.time_limit, "time", fake_time)
+
+    class Tick(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            clock.now += 10.0
+
+    run = str(tmp_path)
+    config = _config(epochs=2, checkpoint_every_steps=100)
+    gan = train(
+        config,
+        run,
+        dataset=_dataset(),
+        callbacks=[Tick()],
+        verbose=2,
+        max_time=55,
+    )
+    # 10, ..., 50 s: go on; 60 >= 55 s: stop after step 6 (epoch 2).
+    assert int(gan.g_optimizer.iterations.numpy()) == 6
+    saved = workdir.checkpoint_path(run, 6)
+    assert workdir.read_checkpoint_state(saved)["step"] == 6
+    assert (
+        capsys.readouterr()
+        .out.strip()
+        .endswith(
+            f"Stopped by the time limit (55 s) at step 6 of 8: saved {saved}. "
+            "Train again with the same workdir to continue."
+        )
+    )
+    # Called again (a new budget), it finishes the run.
+    clock.now = 0.0
+    gan = train(config, run, dataset=_dataset(), verbose=0, max_time=55)
+    assert int(gan.g_optimizer.iterations.numpy()) == 8
+
+
+@pytest.mark.parametrize("max_time", [0, -1.0, float("nan"), "10m"])
+def test_a_bad_max_time_fails_before_any_work(tmp_path, max_time):
+    run = tmp_path / "run"
+    expected = f"`max_time` must be a finite number > 0; received {max_time!r}."
+    with pytest.raises(ValueError, match=re.escape(expected) + "$"):
+        _train(str(run), max_time=max_time)
+    assert not run.exists()
 
 
 def test_the_cli_says_where_the_work_is_and_the_exact_resume_command(
