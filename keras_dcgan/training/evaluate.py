@@ -135,9 +135,11 @@ def evaluate_workdir(
         # Damaged checkpoints are set aside (with a warning) first.
         checkpoint = workdir_lib.newest_intact_checkpoint(workdir) or workdir
     gan = workdir_lib.load_gan(checkpoint)
+    # The data is checked before the extractor loads: a wrong --dataset is
+    # the first error to report, not the missing Inception weights.
+    _check_data_matches(gan, dataset, split, workdir, allow_conversion)
     feature_extractor = load_extractor(extractor)
     size, _, channels = gan.image_shape
-    _check_data_matches(gan, dataset, split, workdir, allow_conversion)
     key = json.dumps(
         [
             dataset,

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -200,6 +201,21 @@ def test_evaluate_command_prints_and_writes_json(tmp_path, tiny_gan, cli):
     assert os.listdir(os.path.join(workdir, "eval"))
 
 
+def test_evaluate_workdir_names_a_missing_dataset_before_the_extractor(
+    tmp_path, tiny_gan
+):
+    # Before: the extractor loaded first, so offline the missing Inception
+    # weights were reported and the wrong --dataset only after they came.
+    gan = tiny_gan()
+    gan.compile()
+    workdir = str(tmp_path / "run")
+    workdir_lib.save_checkpoint(gan, workdir, 1, {"step": 1, "epoch": 1})
+    missing = str(tmp_path / "no-such-images")
+    expected = f"Unknown dataset or source {missing!r}"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        evaluate_workdir(workdir, missing, extractor="inception:/no/such.h5")
+
+
 def test_evaluate_workdir_reports_a_missing_weights_file(tmp_path, tiny_gan):
     gan = tiny_gan()
     gan.compile()
@@ -207,5 +223,8 @@ def test_evaluate_workdir_reports_a_missing_weights_file(tmp_path, tiny_gan):
     workdir_lib.save_checkpoint(gan, workdir, 1, {"step": 1, "epoch": 1})
     with pytest.raises(FileNotFoundError, match=r"such\.h5' does not exist"):
         evaluate_workdir(
-            workdir, "mnist-sample", extractor="inception:/no/such.h5"
+            workdir,
+            "mnist-sample",
+            extractor="inception:/no/such.h5",
+            allow_conversion=True,
         )
