@@ -91,6 +91,9 @@ def test_kill_9_mid_epoch_then_the_same_command_resumes_exactly(tmp_path, cli):
     assert not [name for name in names if "partial" in name]
 
 
+# Three training processes; the in-process test of `train(max_time=...)`
+# (trainer_robustness_test.py) runs in the default suite.
+@pytest.mark.slow
 def test_max_time_stops_at_a_step_and_the_same_command_finishes_exactly(
     tmp_path, cli
 ):
@@ -132,7 +135,6 @@ def test_same_seed_same_weights_with_deterministic(tmp_path):
         """
         import json, sys
         import numpy as np
-import pytest
         from keras_dcgan.training import get_train_config, train
 
         config = get_train_config(
