@@ -266,7 +266,11 @@ def define_flags() -> None:
     )
     flags.DEFINE_integer("steps", None, "Training budget in generator steps.")
     flags.DEFINE_float(
-        "seconds", None, "Training budget in wall-clock seconds."
+        "seconds",
+        None,
+        "Training budget in wall-clock seconds, as `keras-dcgan train "
+        "--max_time` counts them (from the start of training, loading the "
+        "data and compiling included).",
     )
     flags.DEFINE_string("name", None, "Name of the run in the table.")
     flags.DEFINE_string(
@@ -501,22 +505,15 @@ def print_table(rows: dict) -> None:
 
 
 class StopAfter(keras.callbacks.Callback):
-    """Stops `fit` after `steps` generator steps or `seconds` of training."""
+    """Stops `fit` after `steps` generator steps."""
 
-    def __init__(self, steps=None, seconds=None):
+    def __init__(self, steps):
         super().__init__()
-        self.steps, self.seconds = steps, seconds
-        self.start = None
-
-    def on_train_begin(self, logs=None):
-        self.start = time.monotonic()
+        self.steps = steps
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.g_optimizer.iterations.numpy())
-        if self.steps is not None and step >= self.steps:
-            self.model.stop_training = True
-        elapsed = time.monotonic() - self.start
-        if self.seconds is not None and elapsed >= self.seconds:
+        if step >= self.steps:
             self.model.stop_training = True
 
 
@@ -547,8 +544,9 @@ def train_configuration(domain: Domain, workdir: str):
         config,
         workdir,
         overwrite=True,
-        callbacks=[StopAfter(FLAGS.steps, FLAGS.seconds)],
+        callbacks=[] if FLAGS.steps is None else [StopAfter(FLAGS.steps)],
         verbose=2,
+        max_time=FLAGS.seconds,
     )
     seconds = time.monotonic() - start
     steps = int(gan.g_optimizer.iterations.numpy())
