@@ -16,7 +16,8 @@ from keras_dcgan.models import presets
 
 # `TrainConfig.jit_compile=None` compiles the step with XLA for images up to
 # this many pixels a side: XLA fuses the small layers' element-wise work,
-# and TensorFlow's oneDNN convolutions win on larger images (64x64: 1.6x).
+# and TensorFlow's oneDNN convolutions win on larger images on a CPU with
+# AVX-512 (64x64: 1.6x; on an AVX2-only CPU XLA stays ahead).
 XLA_MAX_IMAGE_SIZE = 32
 
 
@@ -123,9 +124,11 @@ class TrainConfig:
             losses, Adam) into a few kernels. None (the default) chooses by
             image size: XLA for images of at most `XLA_MAX_IMAGE_SIZE` (32)
             pixels a side, where it trains 1.0-1.5x faster than TensorFlow's
-            graph on a 2-core CPU, and TensorFlow's graph (oneDNN
-            convolutions) for larger ones, where it is 1.6x faster than XLA
-            at 64x64 (docs/performance.md). True or False forces the choice.
+            graph on a 2-core CPU; for larger ones TensorFlow's graph
+            (oneDNN convolutions) on a CPU with AVX-512, where it is 1.6x
+            faster than XLA at 64x64, and XLA elsewhere (1.47x faster than
+            the graph at 64x64 on an AVX2-only CPU; docs/performance.md).
+            True or False forces the choice.
             A step distributed over several replicas runs without XLA (its
             cross-replica reductions do not compile), as Keras's own default
             does; the run says so when it starts. XLA draws other random
@@ -472,9 +475,10 @@ TRAIN_PRESETS = {
     ),
     # The paper's recipe as published.
     "cifar10": _preset("cifar10", "cifar10", epochs=30),
-    # 64x64 trains without XLA (`jit_compile` None chooses by size):
-    # TensorFlow's graph (oneDNN convolutions) ran 128 img/s against XLA's
-    # 80 on a 2-core AVX-512 CPU, where PyTorch's loop ran 100
+    # 64x64 trains without XLA on a CPU with AVX-512 (`jit_compile` None
+    # chooses by size and CPU): TensorFlow's graph (oneDNN convolutions) ran
+    # 128 img/s against XLA's 80 on a 2-core AVX-512 CPU, where PyTorch's
+    # loop ran 100; on an AVX2-only CPU XLA ran 25 against the graph's 17
     # (docs/performance.md).
     "celeba64": _preset("celeba64", "celeba", epochs=10),
 }

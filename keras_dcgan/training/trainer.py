@@ -227,10 +227,40 @@ def uses_xla(config: TrainConfig) -> bool:
 
 
 def wants_xla(config: TrainConfig) -> bool:
-    """`config.jit_compile`, or when None the choice by image size."""
+    """`config.jit_compile`, or when None the choice by image size and CPU.
+
+    Above `config_lib.XLA_MAX_IMAGE_SIZE`, TensorFlow's graph only where
+    the CPU has AVX-512: its oneDNN convolutions beat XLA's by 1.6x at
+    64x64 there, but lost by 1.47x on an AVX2-only CPU
+    (docs/performance.md).
+    """
     if config.jit_compile is not None:
         return config.jit_compile
-    return config.network.image_size <= config_lib.XLA_MAX_IMAGE_SIZE
+    return (
+        config.network.image_size <= config_lib.XLA_MAX_IMAGE_SIZE
+        or not cpu_has_avx512()
+    )
+
+
+@functools.cache
+def cpu_has_avx512(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU lists the `avx512f` flag in `cpuinfo` (Linux).
+
+    Args:
+        cpuinfo: str. The file to read. Defaults to `"/proc/cpuinfo"`.
+
+    Returns:
+        bool. True also where the file cannot be read or has no flags
+        line (another OS): the choice measured on AVX-512 then applies.
+    """
+    try:
+        with open(cpuinfo) as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return "avx512f" in line.split(":", 1)[-1].split()
+    except OSError:
+        pass
+    return True
 
 
 def check_networks(config: TrainConfig) -> None:
@@ -538,7 +568,8 @@ def _train(
             how = (
                 "XLA-compiled"
                 if xla
-                else "TensorFlow's graph (faster than XLA on large images)"
+                else "TensorFlow's graph (faster than XLA on large images "
+                "with AVX-512)"
             )
             _print(
                 verbose,

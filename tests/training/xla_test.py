@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from keras_dcgan.training import trainer as trainer_lib
 from keras_dcgan.training.trainer import build_gan
 from tests.conftest import child_env
 from tests.conftest import tiny_dataset
@@ -20,7 +21,18 @@ def _config(**changes):
     return tiny_train_config(**{"batch_size": 8, **changes})
 
 
-def test_xla_is_chosen_by_image_size_unless_set():
+@pytest.fixture
+def avx512(monkeypatch):
+    """Pretends the CPU has AVX-512 (True) or only AVX2 (False)."""
+
+    def pretend(has):
+        monkeypatch.setattr(trainer_lib, "cpu_has_avx512", lambda: has)
+
+    return pretend
+
+
+def test_xla_is_chosen_by_image_size_unless_set(avx512):
+    avx512(True)
     # 16x16 images: XLA, unless the setting says otherwise.
     assert _config().jit_compile is None
     assert build_gan(_config()).jit_compile is True
@@ -30,11 +42,12 @@ def test_xla_is_chosen_by_image_size_unless_set():
     assert build_gan(big.replace(jit_compile=True)).jit_compile is True
 
 
-def test_64x64_networks_train_without_xla_and_28x28_with_it():
-    # docs/performance.md: oneDNN's graph beats XLA's CPU convolutions at
-    # 64x64 (1.6x), XLA's fusion wins or ties at 28x28. The choice follows
-    # the size, not the preset: a 64x64 network sized from the data or
-    # set by hand gets the same as the celeba64 preset.
+def test_64x64_networks_train_without_xla_and_28x28_with_it(avx512):
+    # docs/performance.md: with AVX-512, oneDNN's graph beats XLA's CPU
+    # convolutions at 64x64 (1.6x), XLA's fusion wins or ties at 28x28.
+    # The choice follows the size, not the preset: a 64x64 network sized
+    # from the data or set by hand gets the same as the celeba64 preset.
+    avx512(True)
     from keras_dcgan.training.config import TRAIN_PRESETS
     from keras_dcgan.training.config import get_train_config
 
@@ -44,6 +57,34 @@ def test_64x64_networks_train_without_xla_and_28x28_with_it():
     custom = get_train_config(network={"image_size": 64, "channels": 3})
     assert build_gan(custom).jit_compile is False
     assert build_gan(custom.replace(jit_compile=True)).jit_compile is True
+
+
+def test_an_avx2_only_cpu_trains_64x64_with_xla_too(avx512):
+    # docs/performance.md: XLA ran 1.47x faster than the graph at 64x64
+    # on an AVX2-only CPU.
+    avx512(False)
+    big = _config().replace(network={"image_size": 64})
+    assert build_gan(big).jit_compile is True
+    assert build_gan(big.replace(jit_compile=False)).jit_compile is False
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ("fpu sse2 avx2 fma avx512f avx512bw", True),
+        ("fpu sse2 avx2 fma bmi2", False),
+        # A flag that only contains the name does not count.
+        ("fpu avx2 avx512_bf16x", False),
+    ],
+)
+def test_cpu_has_avx512_reads_the_flags_line(tmp_path, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\n")
+    assert trainer_lib.cpu_has_avx512(str(cpuinfo)) is expected
+
+
+def test_an_unreadable_cpuinfo_keeps_the_measured_choice(tmp_path):
+    assert trainer_lib.cpu_has_avx512(str(tmp_path / "none")) is True
 
 
 def test_jit_compile_must_be_a_bool_or_none():
