@@ -85,6 +85,11 @@ def summarize(
     )
     class_counts = None
     spectrum_sum = None
+    if hasattr(batches, "with_options"):  # a tf.data.Dataset
+        from keras_dcgan.tfdata import without_autotuning
+
+        # Or the pass waits for tf.data's autotuning thread at its end.
+        batches = without_autotuning(batches)
     for batch in batches:
         images = _images_of(batch)[: num_samples - running.count]
         features, probabilities = extractor(images)

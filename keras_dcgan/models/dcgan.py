@@ -22,6 +22,7 @@ from keras_dcgan.models import generator as _generator  # noqa: F401
 from keras_dcgan.models import presets
 from keras_dcgan.sampling import sample_labels
 from keras_dcgan.sampling import sample_latents
+from keras_dcgan.tfdata import without_autotuning
 
 
 def _check_option(name, value, or_none=False):
@@ -92,6 +93,59 @@ def check_finite_images(dataset: tf.data.Dataset) -> tf.data.Dataset:
         return (images, *element[1:]) if len(element) > 1 else images
 
     return dataset.map(check)
+
+
+# `keras.Model.fit` arguments that only Keras's own handling of in-memory
+# arrays understands; with any of them `DCGAN.fit` leaves arrays to Keras.
+_ARRAY_ONLY_FIT_ARGS = (
+    "validation_split",
+    "validation_data",
+    "sample_weight",
+    "class_weight",
+    "steps_per_epoch",
+)
+
+
+def _array_batches(x, y, kwargs):
+    """The batches Keras's `fit` makes of in-memory arrays, as a dataset.
+
+    In order (`shuffle=False`) or in a new random order every epoch, the
+    last batch partial, as `keras.Model.fit` batches arrays, but without
+    tf.data autotuning (`keras_dcgan.tfdata`). Unlike Keras 3.15, whose
+    array batches repeat the first epoch's order in every epoch once
+    `keras.utils.set_random_seed` was called, each epoch is reshuffled
+    (reproducibly under that seed).
+
+    Returns:
+        A `tf.data.Dataset` of `images` or `(images, labels)` batches, or
+        None (leaving the arrays to Keras) for inputs that are not one
+        image array and an optional label array, and for arguments only
+        Keras's array handling takes (`_ARRAY_ONLY_FIT_ARGS`,
+        `shuffle="batch"`).
+    """
+    if not isinstance(x, (np.ndarray, tf.Tensor)) or not (
+        y is None or isinstance(y, (np.ndarray, tf.Tensor))
+    ):
+        return None
+    if any(kwargs.get(name) is not None for name in _ARRAY_ONLY_FIT_ARGS):
+        return None
+    shuffle = kwargs.get("shuffle", True)
+    if shuffle not in (True, False) or not len(x):
+        return None  # shuffle="batch"; no images is Keras's error to give
+    arrays = tuple(
+        tf.convert_to_tensor(array) for array in (x, y) if array is not None
+    )
+    if len(arrays) == 2 and arrays[1].shape[0] != arrays[0].shape[0]:
+        return None  # Keras names the mismatch
+    indices = tf.data.Dataset.range(len(x))
+    if shuffle:
+        indices = indices.shuffle(len(x), reshuffle_each_iteration=True)
+
+    def gather(batch):
+        batch = tuple(tf.gather(array, batch) for array in arrays)
+        return batch if len(batch) == 2 else batch[0]
+
+    return indices.batch(kwargs.get("batch_size") or 32).map(gather)
 
 
 def check_pixel_range(x, name: str = "x") -> None:
@@ -668,6 +722,13 @@ class DCGAN(keras.Model):
         generators and `keras.utils.PyDataset`s are not checked.
         `keras_dcgan.data.load` returns data in the right range.
 
+        A `tf.data.Dataset` trains with tf.data autotuning off unless its
+        options set it (`without_autotuning`: TensorFlow 2.21 otherwise
+        waits up to a minute at the end of `fit`), and in its own order
+        (`shuffle` defaults to False for it). In-memory arrays train on the
+        batches Keras makes of them, with the same order and shuffling, also
+        without autotuning.
+
         Args:
             x: Training images (or `(images, labels)`): a NumPy array or
                 tensor of float images, or a `tf.data.Dataset` of batches.
@@ -689,6 +750,21 @@ class DCGAN(keras.Model):
             check_pixel_range(x)
             if isinstance(x, tf.data.Dataset):
                 x = check_finite_images(x)
+        if not args:
+            batches = _array_batches(x, y, kwargs)
+            if batches is not None:
+                x, y = batches, None
+                kwargs = {
+                    k: v
+                    for k, v in kwargs.items()
+                    if k not in ("batch_size", "shuffle")
+                }
+        if isinstance(x, tf.data.Dataset):
+            x = without_autotuning(x)
+            if not args:
+                # Keras's default shuffle=True warns that a dataset cannot
+                # be shuffled; a dataset brings its own order.
+                kwargs.setdefault("shuffle", False)
         try:
             return super().fit(x, y, *args, **kwargs)
         except tf.errors.InvalidArgumentError as error:
