@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_dcgan import images as images_lib
+from keras_dcgan import tfdata
 from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_labels
 from keras_dcgan.checks import check_positive_int
@@ -496,7 +497,7 @@ def write_interpolation(
     if gan.conditional:
         # Every image of a walk takes its walk's class.
         inputs = [inputs, np.repeat(labels, length).astype(np.int32)]
-    images = gan.sampling_generator.predict(inputs, batch_size=64, verbose=0)
+    images = tfdata.predict(gan.sampling_generator, inputs, batch_size=64)
     images = images.reshape((num_walks, length, *images.shape[1:]))
     if not is_gif:
         grid = images_lib.make_grid(

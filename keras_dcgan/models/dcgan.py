@@ -11,6 +11,7 @@ from keras_dcgan import augment as augment_lib
 from keras_dcgan import distribute
 from keras_dcgan import losses
 from keras_dcgan import options
+from keras_dcgan import tfdata
 from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
@@ -22,7 +23,6 @@ from keras_dcgan.models import generator as _generator  # noqa: F401
 from keras_dcgan.models import presets
 from keras_dcgan.sampling import sample_labels
 from keras_dcgan.sampling import sample_latents
-from keras_dcgan.tfdata import without_autotuning
 
 
 def _check_option(name, value, or_none=False):
@@ -697,16 +697,14 @@ class DCGAN(keras.Model):
             seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
         latents = sample_latents(num_samples, self.latent_dim, seed)
         if not self.conditional:
-            return self.sampling_generator.predict(
-                latents, batch_size=batch_size, verbose=0
-            )
+            return tfdata.predict(self.sampling_generator, latents, batch_size)
         if labels is None:
             labels = sample_labels(num_samples, self.num_classes, seed)
         labels = conditioning.check_labels(
             np.asarray(labels), self.num_classes, num_samples
         )
-        return self.sampling_generator.predict(
-            [latents, labels], batch_size=batch_size, verbose=0
+        return tfdata.predict(
+            self.sampling_generator, [latents, labels], batch_size
         )
 
     # --- Training -----------------------------------------------------------
@@ -760,7 +758,7 @@ class DCGAN(keras.Model):
                     if k not in ("batch_size", "shuffle")
                 }
         if isinstance(x, tf.data.Dataset):
-            x = without_autotuning(x)
+            x = tfdata.without_autotuning(x)
             if not args:
                 # Keras's default shuffle=True warns that a dataset cannot
                 # be shuffled; a dataset brings its own order.

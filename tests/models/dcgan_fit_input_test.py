@@ -195,3 +195,31 @@ def test_feature_summaries_read_datasets_without_autotuning(monkeypatch):
     summary = evaluate_lib.summarize(dataset, Extractor(), num_samples=12)
     assert wrapped == [dataset]
     assert summary.statistics.count == 12
+
+
+@pytest.mark.parametrize("num_classes", [None, 3])
+def test_generate_predicts_keras_outputs_from_a_dataset_without_autotuning(
+    num_classes, monkeypatch
+):
+    keras.utils.set_random_seed(0)
+    gan = DCGAN.from_preset("mnist", seed=0, num_classes=num_classes, **TINY)
+    model = gan.sampling_generator
+    latents = np.random.default_rng(1).normal(size=(70, 8)).astype("float32")
+    inputs = latents if num_classes is None else [latents, np.arange(70) % 3]
+    expected = model.predict(inputs, batch_size=64, verbose=0)
+    received = []
+    original = keras.Model.predict
+
+    def spy(self, x, *args, **kwargs):
+        received.append(x)
+        return original(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "predict", spy)
+    np.testing.assert_array_equal(tfdata.predict(model, inputs), expected)
+    (x,) = received
+    assert isinstance(x, tf.data.Dataset)
+    assert x.options().autotune.enabled is False
+    labels = None if num_classes is None else inputs[1]
+    via_generate = gan.generate(70, labels=labels, seed=0)
+    assert via_generate.shape == (70, 16, 16, 1)
+    assert len(received) == 2
