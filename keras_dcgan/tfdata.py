@@ -19,8 +19,8 @@ def without_autotuning(dataset: tf.data.Dataset) -> tf.data.Dataset:
 
     Without autotuning, `num_parallel_calls=tf.data.AUTOTUNE` runs as many
     parallel calls as there are cores, and `prefetch(tf.data.AUTOTUNE)`
-    grows its buffer whenever its consumer waits: for the in-memory and
-    image-folder pipelines of this package, training ran no slower. A
+    grows its buffer whenever its consumer waits: on in-memory data,
+    training steps ran no slower (docs/performance.md). A
     dataset whose options set `autotune.enabled` (True or False) is
     returned as it is.
 

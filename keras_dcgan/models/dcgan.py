@@ -723,9 +723,10 @@ class DCGAN(keras.Model):
         A `tf.data.Dataset` trains with tf.data autotuning off unless its
         options set it (`without_autotuning`: TensorFlow 2.21 otherwise
         waits up to a minute at the end of `fit`), and in its own order
-        (`shuffle` defaults to False for it). In-memory arrays train on the
-        batches Keras makes of them, with the same order and shuffling, also
-        without autotuning.
+        (`shuffle` defaults to False for it). In-memory image (and label)
+        arrays train on the batches Keras makes of them, also without
+        autotuning: in order, or with `shuffle` in a new order every epoch
+        (Keras 3.15 repeats the first order once a global seed is set).
 
         Args:
             x: Training images (or `(images, labels)`): a NumPy array or

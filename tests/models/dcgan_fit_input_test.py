@@ -18,29 +18,19 @@ import tensorflow as tf
 from keras_dcgan import DCGAN
 from keras_dcgan import tfdata
 from keras_dcgan.metrics import evaluate as evaluate_lib
-
-TINY = {
-    "image_size": 16,
-    "latent_dim": 8,
-    "generator_filters": 4,
-    "discriminator_filters": 4,
-}
+from tests.conftest import TINY_NETWORK
 
 
-def _gan(**compile_args):
+def _gan():
     keras.utils.set_random_seed(0)  # the same initial weights each time
-    gan = DCGAN.from_preset("mnist", seed=0, **TINY)
-    gan.compile(**compile_args)
+    gan = DCGAN.from_preset("mnist", seed=0, **TINY_NETWORK)
+    gan.compile()
     return gan
 
 
 def _images(count=12):
     rng = np.random.default_rng(0)
     return (rng.random((count, 16, 16, 1)) * 2 - 1).astype("float32")
-
-
-class _Seen(keras.callbacks.Callback):
-    """Records what Keras's `fit` received: its data and the step count."""
 
 
 @pytest.fixture
@@ -101,9 +91,9 @@ def test_arrays_train_exactly_as_keras_batches_them(labelled, keras_fit_inputs):
 
     def trained(fit):
         keras.utils.set_random_seed(0)
-        gan = DCGAN.from_preset("mnist", seed=0, **TINY, **extra)
+        gan = DCGAN.from_preset("mnist", seed=0, **TINY_NETWORK, **extra)
         gan.compile()
-        seen = _Seen()
+        seen = keras.callbacks.Callback()  # Keras sets its `params`
         fit(
             gan,
             images,
@@ -202,7 +192,9 @@ def test_generate_predicts_keras_outputs_from_a_dataset_without_autotuning(
     num_classes, monkeypatch
 ):
     keras.utils.set_random_seed(0)
-    gan = DCGAN.from_preset("mnist", seed=0, num_classes=num_classes, **TINY)
+    gan = DCGAN.from_preset(
+        "mnist", seed=0, num_classes=num_classes, **TINY_NETWORK
+    )
     model = gan.sampling_generator
     latents = np.random.default_rng(1).normal(size=(70, 8)).astype("float32")
     inputs = latents if num_classes is None else [latents, np.arange(70) % 3]
