@@ -54,9 +54,9 @@ def _after_data(train_step):
     """
 
     @functools.wraps(train_step)
-    def wrapped(self, data):
+    def wrapped(self, data, **kwargs):
         with tf.control_dependencies(tf.nest.flatten(data)):
-            return train_step(self, data)
+            return train_step(self, data, **kwargs)
 
     return wrapped
 
@@ -396,6 +396,7 @@ class DCGAN(keras.Model):
         augment_probability=None,
         ada_target=None,
         r1_weight=0.0,
+        r1_interval=1,
         reuse_fakes=False,
         **kwargs,
     ):
@@ -444,6 +445,17 @@ class DCGAN(keras.Model):
                 images, `gamma / 2 * ||grad_x D(x)||^2` per example, added
                 to the discriminator loss of any `loss`; typical values are
                 0.1 to 10. 0 turns it off. Defaults to 0.
+            r1_interval: int. Lazy regularization (Karras et al. 2020,
+                StyleGAN2): `fit` adds R1 on every `r1_interval`-th step
+                only (those where the generator's step count is a multiple
+                of it), at weight `r1_weight * r1_interval`, so the
+                penalty's average weight is unchanged and its double
+                back-propagation costs `1 / r1_interval` of what it costs
+                every step. The two kinds of step are separately compiled
+                functions (a `tf.cond` in the step would keep XLA from
+                fusing either branch). 1 regularizes every step. Needs
+                `steps_per_execution=1`. Calling `train_step` directly
+                applies R1 on every step at `r1_weight`. Defaults to 1.
             reuse_fakes: bool. When True, the generator update reuses the
                 fakes of the (last) discriminator update, judged by the
                 updated discriminator, as pytorch/examples' DCGAN loop does,
@@ -461,11 +473,19 @@ class DCGAN(keras.Model):
                 (docs/performance.md), and `keras_dcgan.training` turns it
                 on there.
 
+        Raises:
+            ValueError: An unknown `loss` or augmentation, an option out of
+                its range (the message names it and the allowed range), the
+                same optimizer object for both networks, an argument of
+                `keras.Model.compile` a GAN does not take, or `r1_interval`
+                above 1 with `steps_per_execution` above 1.
+
         Example:
         >>> gan = DCGAN.from_preset("mnist")
         >>> gan.compile(loss="wasserstein", discriminator_steps=2)
         >>> gan.compile(augment="translation,cutout", ada_target=0.6,
         ...             r1_weight=1.0)
+        >>> gan.compile(r1_weight=0.4, r1_interval=4)
 
         Reference:
             Zhao et al., "Differentiable Augmentation for Data-Efficient GAN
@@ -473,7 +493,10 @@ class DCGAN(keras.Model):
             Karras et al., "Training Generative Adversarial Networks with
             Limited Data", 2020. https://arxiv.org/abs/2006.06676 ;
             Mescheder et al., "Which Training Methods for GANs do actually
-            Converge?", 2018 (R1). https://arxiv.org/abs/1801.04406
+            Converge?", 2018 (R1). https://arxiv.org/abs/1801.04406 ;
+            Karras et al., "Analyzing and Improving the Image Quality of
+            StyleGAN", 2020 (lazy regularization, section 3.1).
+            https://arxiv.org/abs/1912.04958
         """
         losses.check_loss(loss, label_smoothing)
         policy = augment_lib.parse_policy(augment)
@@ -483,7 +506,15 @@ class DCGAN(keras.Model):
         _check_option("gradient_penalty_weight", gradient_penalty_weight)
         check_positive_int("discriminator_steps", discriminator_steps)
         check_bool("reuse_fakes", reuse_fakes)
+        check_positive_int("r1_interval", r1_interval)
         self._check_keras_options(kwargs)
+        if r1_interval > 1 and kwargs.get("steps_per_execution", 1) > 1:
+            raise ValueError(
+                f"`r1_interval={r1_interval}` (lazy R1) needs "
+                "`steps_per_execution=1`; received "
+                f"`steps_per_execution={kwargs['steps_per_execution']}`. "
+                "Use one of the two."
+            )
         # No `optimizer`: Keras would otherwise create a default RMSprop
         # that nothing uses, and save it with every checkpoint.
         super().compile(optimizer=None, **kwargs)
@@ -508,6 +539,7 @@ class DCGAN(keras.Model):
         self.augment_policy = policy
         self.ada_target = ada_target
         self.r1_weight = float(r1_weight)
+        self.r1_interval = r1_interval
         self.augment_probability = augment_probability
         self.augment_p = None
         if policy:
@@ -592,6 +624,7 @@ class DCGAN(keras.Model):
             "augment_probability": self.augment_probability,
             "ada_target": self.ada_target,
             "r1_weight": self.r1_weight,
+            "r1_interval": self.r1_interval,
             "reuse_fakes": self.reuse_fakes,
             "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
@@ -871,15 +904,18 @@ class DCGAN(keras.Model):
             images, self.augment_policy, uniforms, self.augment_p
         )
 
-    def _real_logits(self, real_images, real_labels):
+    def _real_logits(self, real_images, real_labels, r1_weight=None):
         """`(logits, r1)` on the reals; r1 is the per-example R1 or None.
 
         R1 is `r1_weight / 2 * ||grad_x D(x)||^2` at the real images the
         discriminator sees (augmented when `augment` is set, as in Karras
-        et al. 2020). Called inside the loss tape, so its gradient with
-        respect to the weights is recorded.
+        et al. 2020); None when the weight is 0. `r1_weight=None` is the
+        compiled `r1_weight`. Called inside the loss tape, so its gradient
+        with respect to the weights is recorded.
         """
-        if not getattr(self, "r1_weight", 0.0):
+        if r1_weight is None:
+            r1_weight = getattr(self, "r1_weight", 0.0)
+        if not r1_weight:
             logits = self.discriminator(
                 self._inputs(real_images, real_labels), training=True
             )
@@ -893,10 +929,15 @@ class DCGAN(keras.Model):
             total = tf.reduce_sum(tf.cast(logits, tf.float32))
         grads = tf.cast(r1_tape.gradient(total, real_images), tf.float32)
         penalty = tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])
-        return logits, 0.5 * self.r1_weight * penalty
+        return logits, 0.5 * r1_weight * penalty
 
     def _discriminator_step(
-        self, position, real_images, real_labels=None, fakes=None
+        self,
+        position,
+        real_images,
+        real_labels=None,
+        fakes=None,
+        r1_weight=None,
     ):
         if fakes is None:
             latents = self._noise(position, [self.latent_dim])
@@ -909,7 +950,9 @@ class DCGAN(keras.Model):
         real_images = self._augment(position, real_images)
         fake_images = self._augment(position, fake_images)
         with tf.GradientTape() as tape:
-            real_logits, r1 = self._real_logits(real_images, real_labels)
+            real_logits, r1 = self._real_logits(
+                real_images, real_labels, r1_weight
+            )
             fake_logits = self.discriminator(
                 self._inputs(fake_images, fake_labels), training=True
             )
@@ -1050,8 +1093,52 @@ class DCGAN(keras.Model):
         labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
         return images, labels
 
+    def make_train_function(self, force=False):
+        """Keras's training function; with lazy R1, one of two per step.
+
+        With `r1_weight` and `r1_interval > 1`, two functions are compiled:
+        one step with R1 at `r1_weight * r1_interval` and one without. Each
+        call runs the first when the generator's step count is a multiple
+        of `r1_interval` (so a resumed run keeps the schedule), else the
+        second.
+        """
+        if self.train_function is not None and not force:
+            return self.train_function
+        interval = getattr(self, "r1_interval", 1)
+        if not getattr(self, "r1_weight", 0.0) or interval == 1:
+            return super().make_train_function(force=force)
+        regularized = self._make_function(
+            functools.partial(
+                self.train_step, r1_weight=self.r1_weight * interval
+            )
+        )
+        plain = self._make_function(
+            functools.partial(self.train_step, r1_weight=0.0)
+        )
+        iterations = self.g_optimizer.iterations
+
+        def train_function(iterator):
+            if int(iterations.numpy()) % interval == 0:
+                return regularized(iterator)
+            return plain(iterator)
+
+        self.train_function = train_function
+        return train_function
+
     @_after_data
-    def train_step(self, data):
+    def train_step(self, data, r1_weight=None):
+        """One training step on a batch: the discriminator, then the generator.
+
+        Args:
+            data: A batch: images `(batch, height, width, channels)` in
+                [-1, 1], or `(images, labels)` for a conditional model.
+            r1_weight: float or None. R1's weight in this step; None is
+                `r1_weight` of `compile` (every step). `fit` passes the
+                lazy schedule's weights (see `r1_interval`).
+
+        Returns:
+            A dict of the tracked metrics' current values.
+        """
         real_images, real_labels = self._unpack(data)
         position = self._batch_position(tf.shape(real_images)[0])
         g_tape = tf.GradientTape() if self.reuse_fakes else None
@@ -1060,7 +1147,7 @@ class DCGAN(keras.Model):
             if self.reuse_fakes and step == self.discriminator_steps - 1:
                 fakes = self._recorded_fakes(position, g_tape)
             d_per_example, real_logits, fake_logits = self._discriminator_step(
-                position, real_images, real_labels, fakes
+                position, real_images, real_labels, fakes, r1_weight
             )
         if self.reuse_fakes:
             g_per_example = self._generator_step_on_fakes(

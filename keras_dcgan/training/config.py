@@ -112,6 +112,10 @@ class TrainConfig:
             Defaults to None (fixed probability).
         r1_weight: float. Weight gamma of the R1 gradient penalty on real
             images, gamma/2 * ||grad D(x)||^2; 0 is off. Defaults to 0.
+        r1_interval: int. Lazy R1 (StyleGAN2): the penalty on every
+            `r1_interval`-th step only, at `r1_weight * r1_interval`, for
+            `1 / r1_interval` of its cost. See `DCGAN.compile`. Defaults
+            to 1 (every step).
         precision: str. Compute precision of both networks: float32,
             mixed_bfloat16 or mixed_float16 (generated images stay float32).
             Defaults to `"float32"`.
@@ -179,6 +183,7 @@ class TrainConfig:
     augment_probability: float | None = None
     ada_target: float | None = None
     r1_weight: float = 0.0
+    r1_interval: int = 1
     precision: str = "float32"
     reuse_fakes: bool = False
     jit_compile: bool | None = None
@@ -227,6 +232,7 @@ class TrainConfig:
             "epochs",
             "shuffle_buffer",
             "discriminator_steps",
+            "r1_interval",
             "checkpoint_every_steps",
             "keep_checkpoints",
             "num_samples",

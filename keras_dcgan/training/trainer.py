@@ -200,6 +200,7 @@ def build_gan(config: TrainConfig) -> DCGAN:
         augment_probability=config.augment_probability,
         ada_target=config.ada_target,
         r1_weight=config.r1_weight,
+        r1_interval=config.r1_interval,
         reuse_fakes=config.reuse_fakes,
         jit_compile=uses_xla(config),
     )

@@ -140,6 +140,10 @@ def test_help_examples_keep_their_line_breaks():
             "--r1_weight must be a finite number >= 0; received inf.",
         ),
         (
+            ["train", "--workdir=W", "--preset=mnist", "--r1_interval=0"],
+            "--r1_interval must be a positive integer; received 0.",
+        ),
+        (
             ["train", "--workdir=W", "--preset=mnist", "--augment=Color"],
             "augmentation ['Color'] in --augment='Color'; expected",
         ),

@@ -107,6 +107,7 @@ def test_get_train_config_applies_overrides():
             r"must be a number in \(0, 1\)",
         ),
         ({"r1_weight": -0.5}, "`r1_weight` must be a finite number >= 0"),
+        ({"r1_interval": 0}, "`r1_interval` must be a positive integer"),
         ({"precision": "float16"}, "Unknown precision 'float16'; expected"),
         ({"reuse_fakes": 1}, "`reuse_fakes` must be True or False"),
         # Empty names: '' would read the current folder or TFDS's default.
@@ -254,3 +255,11 @@ def test_build_gan_passes_reuse_fakes_to_compile():
     config = get_train_config("mnist", network={"latent_dim": 8})
     assert build_gan(config).reuse_fakes is True  # the preset's choice
     assert build_gan(config.replace(reuse_fakes=False)).reuse_fakes is False
+
+
+def test_build_gan_passes_the_r1_settings_to_compile():
+    from keras_dcgan.training.trainer import build_gan
+
+    config = get_train_config("mnist", network={"latent_dim": 8})
+    gan = build_gan(config.replace(r1_weight=0.4, r1_interval=4))
+    assert (gan.r1_weight, gan.r1_interval) == (0.4, 4)
