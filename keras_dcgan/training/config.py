@@ -455,7 +455,9 @@ TRAIN_PRESETS = {
     # and 0.3 scored 5.0 and 4.9. With R1 longer runs keep improving: 20,
     # 30 and 40 epochs scored FID 4.2, 4.2 and 3.8, precision 0.69, 0.73
     # and 0.74, recall 0.78, 0.79 and 0.80, so the demo trains 40 epochs
-    # (4 to 7 minutes on two CPU cores). With the digits' labels
+    # (4 to 7 minutes on two CPU cores). Lazy R1 (every 4th step at 4x the
+    # weight) recovers most of R1's step time at the same quality: FID 4.9
+    # against 5.3 at 2,800 steps. With the digits' labels
     # (`--conditional`, as `make demo` trains) the recipe scores FID about
     # 4 instead of 26. All 60k images fit the shuffle buffer.
     "mnist": _preset(
@@ -469,6 +471,7 @@ TRAIN_PRESETS = {
         ema_decay=0.99,
         reuse_fakes=True,
         r1_weight=0.1,
+        r1_interval=4,
         shuffle_buffer=60_000,
     ),
     "fashion_mnist": _preset(

@@ -109,6 +109,24 @@ def test_two_replicas_with_r1_and_adaptive_augmentation(tmp_path):
     _assert_runs_equal(result)
 
 
+def test_two_replicas_with_lazy_r1(tmp_path):
+    # Three steps at r1_interval=2: regularized, plain, regularized. Each
+    # kind of step is its own compiled function under the strategy.
+    (result,) = _run_child(
+        tmp_path,
+        {
+            "loss": "non_saturating",
+            "optimizer": "sgd",
+            "synchronized": True,
+            "discriminator_normalization": "layer",
+            "num_images": 3 * BATCH_SIZE,
+            "compile": {"r1_weight": 1.0, "r1_interval": 2},
+        },
+    )
+    assert result["single/log_d_loss"].shape == (1,)
+    _assert_runs_equal(result)
+
+
 def test_two_replicas_with_adam_ema_and_uneven_batch(tmp_path):
     # 7 images at batch size 4: the last batch of 3 splits unevenly between
     # the replicas, so losses must be averaged over the true global batch.

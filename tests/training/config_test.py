@@ -46,6 +46,7 @@ def test_presets_override_only_a_few_fields(name):
         "ema_decay",
         "reuse_fakes",
         "r1_weight",
+        "r1_interval",
         "shuffle_buffer",
     }
 
@@ -58,12 +59,13 @@ def test_mnist_preset_keeps_an_ema_generator():
 def test_mnist_preset_is_the_tuned_recipe():
     # docs/quality.md: a 5x faster generator, a half-width discriminator
     # and the discriminator update's fakes reused, for 40 epochs, with an
-    # R1 penalty of 0.1 and a generator average of decay 0.99.
+    # R1 penalty of 0.1 (lazily, every 4th step at 0.4) and a generator
+    # average of decay 0.99.
     preset = TRAIN_PRESETS["mnist"]
     assert (preset.g_learning_rate, preset.d_learning_rate) == (1e-3, 2.5e-4)
     assert (preset.reuse_fakes, preset.epochs) == (True, 40)
     assert preset.ema_decay == 0.99
-    assert preset.r1_weight == 0.1
+    assert (preset.r1_weight, preset.r1_interval) == (0.1, 4)
     assert preset.network.discriminator_filters == 32
     assert (
         preset.network.generator_filters == PRESETS["mnist"].generator_filters
