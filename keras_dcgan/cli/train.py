@@ -16,7 +16,10 @@ Every other setting flag (one per field of `TrainConfig` and
 
 To resume after a stop or a kill, run `keras-dcgan train --workdir=DIR`
 again: the run continues from DIR/config.json and its newest checkpoint;
-add a larger `--epochs` to train longer. `--max_time=SECONDS` stops at
+add a larger `--epochs` to train longer. The command that started the run
+(with the same `--preset`) resumes it too, with the settings the run
+started with even where a newer version of the library changed the
+preset. `--max_time=SECONDS` stops at
 a time budget instead, saving the step; the same command continues.
 `--conditional` trains a class-conditional DCGAN on the dataset's labels
 (`--num_classes` is read from the data). The library call is
@@ -134,13 +137,29 @@ def saved_config(workdir: str) -> TrainConfig | None:
         return TrainConfig.from_dict(json.load(file))
 
 
+def _saved_preset(workdir: str) -> str | None:
+    """The `preset` field of `workdir`'s config, or None if unreadable."""
+    try:
+        with open(os.path.join(workdir, CONFIG_FILE)) as file:
+            preset = json.load(file).get("preset")
+    except (OSError, ValueError, AttributeError):
+        return None  # the trainer recovers or reports a damaged config
+    return preset if isinstance(preset, str) else None
+
+
 def resumes() -> bool:
-    """Whether the flags continue the run saved in `--workdir`."""
-    return (
-        FLAGS.preset is None
-        and not FLAGS.overwrite
-        and os.path.isfile(os.path.join(FLAGS.workdir, CONFIG_FILE))
-    )
+    """Whether the flags continue the run saved in `--workdir`.
+
+    They do without `--preset`, and with the `--preset` the run started
+    from: the run keeps its own settings (the given flags on top), so a
+    preset changed by a newer version of the library does not stop the
+    command that started the run (`make demo`) from resuming it.
+    """
+    if FLAGS.overwrite or not os.path.isfile(
+        os.path.join(FLAGS.workdir, CONFIG_FILE)
+    ):
+        return False
+    return FLAGS.preset is None or _saved_preset(FLAGS.workdir) == FLAGS.preset
 
 
 def check_flags() -> None:
@@ -179,6 +198,8 @@ def config_from_flags() -> TrainConfig:
             network=network, **overrides
         )
         print(f"Continuing the run in {FLAGS.workdir} (its {CONFIG_FILE}).")
+        if FLAGS.preset is not None:
+            _print_preset_changes(config, network, overrides)
     else:
         config = get_train_config(FLAGS.preset, network=network, **overrides)
     if FLAGS.conditional and config.network.num_classes is None:
@@ -199,6 +220,24 @@ def config_from_flags() -> TrainConfig:
             )
         config = config.replace(network={"num_classes": info.num_classes})
     return config
+
+
+def _print_preset_changes(config, network, overrides) -> None:
+    """Names the settings in which the preset now differs from the run."""
+    from keras_dcgan.training.config import get_train_config
+
+    preset = get_train_config(FLAGS.preset, network=network, **overrides)
+    if FLAGS.conditional:  # --conditional sets num_classes from the data
+        preset = preset.replace(
+            network={"num_classes": config.network.num_classes}
+        )
+    changes = config.incompatible_changes(preset)
+    if changes:
+        print(
+            f"The {FLAGS.preset!r} preset has changed since this run "
+            "started; the run keeps its own settings:\n  "
+            + "\n  ".join(changes)
+        )
 
 
 def main(argv):

@@ -16,6 +16,7 @@ import pytest
 from keras_dcgan.cli import main
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
+from keras_dcgan.training import TrainConfig
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training.trainer import prepare_workdir
 
@@ -285,3 +286,57 @@ def test_workdir_alone_continues_the_saved_run(tmp_path):
         assert config["network"]["latent_dim"] == 8
         assert config["epochs"] == epochs
         assert loaded == "no TF"
+
+
+def _config_from_flags(*flags):
+    result = subprocess.run(
+        [sys.executable, "-c", _CONFIG_FROM_FLAGS, *flags],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    text, _, loaded = result.stdout.strip().rpartition("\n")
+    assert loaded == "no TF"
+    return text, json.loads(text[text.index("{") :])
+
+
+def test_the_starting_command_resumes_a_run_of_an_older_preset(tmp_path):
+    # A `make demo` run started when the mnist preset applied R1 on every
+    # step: the same command continues it with its own settings (and says
+    # what changed), instead of refusing the workdir.
+    saved = get_train_config(
+        "mnist",
+        dataset="mnist-sample",
+        network={"num_classes": 10},
+        r1_interval=1,
+    )
+    prepare_workdir(str(tmp_path), saved)
+    text, config = _config_from_flags(
+        "--preset=mnist",
+        "--dataset=mnist-sample",
+        "--conditional",
+        f"--workdir={tmp_path}",
+    )
+    assert f"Continuing the run in {tmp_path}" in text
+    assert (
+        "The 'mnist' preset has changed since this run started; the run "
+        "keeps its own settings:\n  r1_interval: 1 -> 4"
+    ) in text
+    assert "num_classes" not in text.split("{")[0]
+    assert TrainConfig.from_dict(config) == saved
+
+
+def test_another_preset_or_an_unreadable_config_does_not_resume(tmp_path):
+    saved = get_train_config("mnist", dataset="mnist-sample")
+    prepare_workdir(str(tmp_path), saved)
+    text, config = _config_from_flags(
+        "--preset=cifar10", f"--workdir={tmp_path}"
+    )
+    assert "Continuing" not in text
+    assert config["preset"] == "cifar10"
+
+    (tmp_path / "config.json").write_text("{not json")
+    text, config = _config_from_flags("--preset=mnist", f"--workdir={tmp_path}")
+    assert "Continuing" not in text
+    assert TrainConfig.from_dict(config) == get_train_config("mnist")
