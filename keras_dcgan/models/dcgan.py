@@ -43,6 +43,17 @@ def paper_adam() -> keras.optimizers.Adam:
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
 
+def _check_lazy_r1(r1_weight, r1_interval, steps_per_execution):
+    """Lazy R1 picks its step function per step: one step per execution."""
+    if r1_weight and r1_interval > 1 and steps_per_execution > 1:
+        raise ValueError(
+            f"`r1_interval={r1_interval}` (lazy R1) needs "
+            "`steps_per_execution=1`; received "
+            f"`steps_per_execution={steps_per_execution}`. Use one of the "
+            "two, or `r1_interval=1` (R1 on every step)."
+        )
+
+
 def _after_data(train_step):
     """Makes every state change of `train_step` wait for its batch.
 
@@ -50,12 +61,14 @@ def _after_data(train_step):
     reports its end, inside the step's graph. Noise draws, batch-norm updates
     and step counters that do not consume the batch would otherwise run on
     that last, non-existent batch; under this control dependency nothing of
-    the step runs unless a real batch arrived.
+    the step runs unless a real batch arrived. (`train_on_batch` passes
+    `(x, None, None)`: the Nones are no dependency.)
     """
 
     @functools.wraps(train_step)
     def wrapped(self, data, **kwargs):
-        with tf.control_dependencies(tf.nest.flatten(data)):
+        tensors = [t for t in tf.nest.flatten(data) if t is not None]
+        with tf.control_dependencies(tensors):
             return train_step(self, data, **kwargs)
 
     return wrapped
@@ -95,11 +108,19 @@ def check_finite_images(dataset: tf.data.Dataset) -> tf.data.Dataset:
     return dataset.map(check)
 
 
+# Where to look instead of a test loss, which a GAN does not have.
+NO_TEST_LOSS = (
+    "A GAN has no test loss: its two losses measure the networks against "
+    "each other, not against held-out data. Score samples instead with "
+    "`keras_dcgan.metrics.evaluate_gan` (FID, KID, precision/recall) or "
+    "`keras-dcgan evaluate`, or during `fit` with the callback "
+    "`keras_dcgan.metrics.EvaluationCallback`."
+)
+
+
 # `keras.Model.fit` arguments that only Keras's own handling of in-memory
 # arrays understands; with any of them `DCGAN.fit` leaves arrays to Keras.
 _ARRAY_ONLY_FIT_ARGS = (
-    "validation_split",
-    "validation_data",
     "sample_weight",
     "class_weight",
     "steps_per_epoch",
@@ -453,7 +474,8 @@ class DCGAN(keras.Model):
                 back-propagation costs `1 / r1_interval` of what it costs
                 every step. The two kinds of step are separately compiled
                 functions (a `tf.cond` in the step would keep XLA from
-                fusing either branch). 1 regularizes every step. Needs
+                fusing either branch). 1 regularizes every step. No
+                effect when `r1_weight` is 0. Above 1 with R1 on, needs
                 `steps_per_execution=1`. Calling `train_step` directly
                 applies R1 on every step at `r1_weight`. Defaults to 1.
             reuse_fakes: bool. When True, the generator update reuses the
@@ -478,7 +500,7 @@ class DCGAN(keras.Model):
                 its range (the message names it and the allowed range), the
                 same optimizer object for both networks, an argument of
                 `keras.Model.compile` a GAN does not take, or `r1_interval`
-                above 1 with `steps_per_execution` above 1.
+                above 1 with `r1_weight` and `steps_per_execution` above 1.
 
         Example:
         >>> gan = DCGAN.from_preset("mnist")
@@ -508,13 +530,9 @@ class DCGAN(keras.Model):
         check_bool("reuse_fakes", reuse_fakes)
         check_positive_int("r1_interval", r1_interval)
         self._check_keras_options(kwargs)
-        if r1_interval > 1 and kwargs.get("steps_per_execution", 1) > 1:
-            raise ValueError(
-                f"`r1_interval={r1_interval}` (lazy R1) needs "
-                "`steps_per_execution=1`; received "
-                f"`steps_per_execution={kwargs['steps_per_execution']}`. "
-                "Use one of the two."
-            )
+        _check_lazy_r1(
+            r1_weight, r1_interval, kwargs.get("steps_per_execution", 1)
+        )
         # No `optimizer`: Keras would otherwise create a default RMSprop
         # that nothing uses, and save it with every checkpoint.
         super().compile(optimizer=None, **kwargs)
@@ -776,8 +794,14 @@ class DCGAN(keras.Model):
 
         Raises:
             ValueError: The images are not floats in [-1, 1], or (checked on
-                every batch of a `tf.data.Dataset`) hold NaN or inf.
+                every batch of a `tf.data.Dataset`) hold NaN or inf, or
+                `validation_data` or `validation_split` is given (a GAN has
+                no test loss; see `keras_dcgan.metrics`).
         """
+        if kwargs.get("validation_data") is not None:
+            raise ValueError(f"`fit` got `validation_data`. {NO_TEST_LOSS}")
+        if kwargs.get("validation_split"):
+            raise ValueError(f"`fit` got `validation_split`. {NO_TEST_LOSS}")
         if check_range:
             check_pixel_range(x)
             if isinstance(x, tf.data.Dataset):
@@ -1093,20 +1117,39 @@ class DCGAN(keras.Model):
         labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
         return images, labels
 
+    def test_step(self, data):
+        """Raises `NotImplementedError`: a GAN has no test loss.
+
+        `evaluate` (and validation in `fit`) would otherwise feed images to
+        `call`, which takes latents. See `keras_dcgan.metrics`.
+        """
+        raise NotImplementedError(f"`DCGAN.evaluate`: {NO_TEST_LOSS}")
+
     def make_train_function(self, force=False):
         """Keras's training function; with lazy R1, one of two per step.
 
-        With `r1_weight` and `r1_interval > 1`, two functions are compiled:
-        one step with R1 at `r1_weight * r1_interval` and one without. Each
-        call runs the first when the generator's step count is a multiple
-        of `r1_interval` (so a resumed run keeps the schedule), else the
-        second.
+        With `r1_weight` and `r1_interval > 1`, two functions are compiled
+        (each traced, and with XLA compiled, on its first call: the first
+        plain step compiles again): one step with R1 at
+        `r1_weight * r1_interval` and one without. Each call runs the first
+        when the generator's step count is a multiple of `r1_interval` (so a
+        resumed run keeps the schedule), else the second.
+
+        Returns:
+            The training function, also set as `self.train_function`.
+
+        Raises:
+            ValueError: Lazy R1 with `steps_per_execution` above 1 (set
+                after `compile`).
         """
         if self.train_function is not None and not force:
             return self.train_function
         interval = getattr(self, "r1_interval", 1)
-        if not getattr(self, "r1_weight", 0.0) or interval == 1:
-            return super().make_train_function(force=force)
+        weight = getattr(self, "r1_weight", 0.0)
+        if not weight or interval == 1:
+            super().make_train_function(force=force)
+            return self.train_function
+        _check_lazy_r1(weight, interval, self.steps_per_execution)
         regularized = self._make_function(
             functools.partial(
                 self.train_step, r1_weight=self.r1_weight * interval

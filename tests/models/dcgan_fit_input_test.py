@@ -148,7 +148,7 @@ def test_shuffled_arrays_see_every_image_once_an_epoch_in_a_new_order():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"validation_split": 0.25},
+        {"class_weight": {0: 1.0}},
         {"sample_weight": np.ones(12, "float32")},
         {"shuffle": "batch"},
         {"steps_per_epoch": 2},
@@ -159,10 +159,33 @@ def test_arrays_with_array_only_arguments_stay_with_keras(
 ):
     gan = _gan()
     # Whatever Keras makes of the argument, it got the arrays.
-    with contextlib.suppress(ValueError, TypeError):
+    with contextlib.suppress(ValueError, TypeError, IndexError):
         gan.fit(_images(), batch_size=4, epochs=1, verbose=0, **kwargs)
     ((x, _, _),) = keras_fit_inputs
     assert isinstance(x, np.ndarray)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"validation_split": 0.25},
+        {"validation_data": np.zeros((4, 16, 16, 1), "float32")},
+    ],
+)
+def test_validation_is_refused_before_training(kwargs):
+    gan = _gan()
+    name = next(iter(kwargs))
+    with pytest.raises(
+        ValueError, match=f"`fit` got `{name}`. A GAN has no test loss"
+    ):
+        gan.fit(_images(), batch_size=4, epochs=1, verbose=0, **kwargs)
+    assert gan.g_optimizer.iterations.numpy() == 0
+
+
+def test_evaluate_says_how_to_score_a_gan():
+    gan = _gan()
+    with pytest.raises(NotImplementedError, match="evaluate_gan"):
+        gan.evaluate(_images(), batch_size=4, verbose=0)
 
 
 def test_feature_summaries_read_datasets_without_autotuning(monkeypatch):

@@ -130,6 +130,50 @@ def test_compile_rejects_a_bad_r1_interval(kwargs, message):
         build_tiny_gan().compile(**kwargs)
 
 
+def test_without_r1_the_interval_allows_several_steps_per_execution():
+    gan = build_tiny_gan()
+    gan.compile(r1_weight=0.0, r1_interval=4, steps_per_execution=2)
+    gan.fit(_dataset(4), epochs=1, verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 4
+
+
+def test_steps_per_execution_set_after_compile_is_refused():
+    # Several steps in one execution would all get the first one's kind.
+    gan = build_tiny_gan()
+    gan.compile(r1_weight=WEIGHT, r1_interval=3)
+    gan.steps_per_execution = 3
+    with pytest.raises(ValueError, match="received `steps_per_execution=3`"):
+        gan.fit(_dataset(3), epochs=1, verbose=0)
+
+
+def test_make_train_function_returns_the_function_on_both_paths():
+    for interval in (1, 2):
+        gan = build_tiny_gan()
+        gan.compile(r1_weight=WEIGHT, r1_interval=interval)
+        function = gan.make_train_function()
+        assert function is not None
+        assert function is gan.train_function
+
+
+@pytest.mark.parametrize("interval", [1, 2])
+def test_train_on_batch_in_a_graph_follows_the_schedule(interval):
+    # `train_on_batch` passes (x, None, None): the graph step must take it.
+    batches = [batch.numpy() for batch in _dataset(3)]
+    results = []
+    for eager in (False, True):
+        gan = build_tiny_gan(seed=3)
+        gan.compile(
+            r1_weight=WEIGHT,
+            r1_interval=interval,
+            jit_compile=False,
+            run_eagerly=eager,
+        )
+        for batch in batches:
+            gan.train_on_batch(batch)
+        results.append(gan.discriminator.trainable_variables[0].numpy())
+    np.testing.assert_allclose(results[0], results[1], atol=2e-5)
+
+
 def test_r1_interval_is_part_of_the_compile_config():
     gan = build_tiny_gan()
     gan.compile(r1_weight=WEIGHT, r1_interval=4)
