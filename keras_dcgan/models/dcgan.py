@@ -473,8 +473,9 @@ class DCGAN(keras.Model):
                 penalty's average weight is unchanged and its double
                 back-propagation costs `1 / r1_interval` of what it costs
                 every step. The two kinds of step are separately compiled
-                functions (a `tf.cond` in the step would keep XLA from
-                fusing either branch). 1 regularizes every step. No
+                functions (inside an XLA step, a `tf.cond` ran its
+                convolutions about 50x slower on CPU; docs/quality.md).
+                1 regularizes every step. No
                 effect when `r1_weight` is 0. Above 1 with R1 on, needs
                 `steps_per_execution=1`. Calling `train_step` directly
                 applies R1 on every step at `r1_weight`. Defaults to 1.
