@@ -138,13 +138,11 @@ def saved_config(workdir: str) -> TrainConfig | None:
 
 
 def _saved_preset(workdir: str) -> str | None:
-    """The `preset` field of `workdir`'s config, or None if unreadable."""
+    """The preset of the run saved in `workdir`, or None if unreadable."""
     try:
-        with open(os.path.join(workdir, CONFIG_FILE)) as file:
-            preset = json.load(file).get("preset")
-    except (OSError, ValueError, AttributeError):
+        return saved_config(workdir).preset
+    except (OSError, ValueError, TypeError, AttributeError):
         return None  # the trainer recovers or reports a damaged config
-    return preset if isinstance(preset, str) else None
 
 
 def resumes() -> bool:

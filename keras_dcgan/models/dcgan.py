@@ -1152,9 +1152,7 @@ class DCGAN(keras.Model):
             return self.train_function
         _check_lazy_r1(weight, interval, self.steps_per_execution)
         regularized = self._make_function(
-            functools.partial(
-                self.train_step, r1_weight=self.r1_weight * interval
-            )
+            functools.partial(self.train_step, r1_weight=weight * interval)
         )
         plain = self._make_function(
             functools.partial(self.train_step, r1_weight=0.0)
