@@ -298,8 +298,15 @@ def define_flags() -> None:
     )
 
 
-def parse_value(text: str):
-    """A `--set` value: JSON literal when it parses, else the string."""
+def parse_value(text: str, text_only: bool = False):
+    """A `--set` value: JSON literal when it parses, else the string.
+
+    `none` (any case) is None, except for a field that only takes strings
+    (`text_only`), where `"none"` is itself a choice, such as
+    `network.discriminator_normalization=none`.
+    """
+    if text_only:
+        return text
     if text.lower() == "none":
         return None
     try:
@@ -308,19 +315,32 @@ def parse_value(text: str):
         return text
 
 
+def _text_only_fields(cls) -> set[str]:
+    """Names of `cls`'s dataclass fields annotated plain `str`."""
+    return {
+        field.name
+        for field in dataclasses.fields(cls)
+        if field.type in (str, "str")
+    }
+
+
 def parse_overrides(items: list[str]) -> tuple[dict, dict]:
     """`(train_overrides, network_overrides)` from `field=value` items."""
     train, network = {}, {}
+    text_only = {
+        "train": _text_only_fields(config_lib.TrainConfig),
+        "network": _text_only_fields(config_lib.presets.NetworkConfig),
+    }
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             raise ValueError(
                 f"--set={item!r} is not `field=value` (or network.field=...)."
             )
-        target = train
+        target, kind = train, "train"
         if name.startswith("network."):
-            target, name = network, name[len("network.") :]
-        target[name] = parse_value(value)
+            target, kind, name = network, "network", name[len("network.") :]
+        target[name] = parse_value(value, name in text_only[kind])
     return train, network
 
 

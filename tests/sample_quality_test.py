@@ -81,6 +81,22 @@ def test_a_bad_override_names_itself(sample_quality):
     assert network == {"num_classes": None}
 
 
+def test_none_stays_a_string_where_it_is_a_choice(sample_quality):
+    """`none` is None for an optional field but the choice "none" for a
+    field that only takes strings: mapping it to None made
+    `--set=network.discriminator_normalization=none` fail with "Unknown
+    discriminator_normalization None"."""
+    train, network = sample_quality.parse_overrides(
+        ["network.discriminator_normalization=none", "augment=none"]
+    )
+    assert network == {"discriminator_normalization": "none"}
+    config = sample_quality.config_lib.get_train_config(
+        "mnist", network=network
+    )
+    assert config.network.discriminator_normalization == "none"
+    assert train == {"augment": None}
+
+
 def test_no_benchmark_defines_flags_on_import():
     """Importing a benchmark (as these tests do) must leave absl's global
     flags alone: a module-level `flags.DEFINE_*("workdir", ...)` made the
