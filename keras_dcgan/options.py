@@ -38,6 +38,9 @@ LOSSES = ("non_saturating", "minimax", "least_squares", "hinge", "wasserstein")
 CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")
 # How a class-conditional discriminator uses labels.
 CONDITIONINGS = ("projection", "channels")
+
+# Where a conditional DCGAN's fakes get their labels in training.
+FAKE_LABELS = ("uniform", "data")
 # Distribution strategies by name (`keras_dcgan.distribute`).
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
 # Cross-device communication of the multi-worker strategy.

@@ -101,6 +101,7 @@ TRAIN_FLAGS = _dataclass_flags.define_flags(
         "loss": options.LOSSES,
         "resize": options.RESIZE_CHOICES,
         "precision": options.PRECISIONS,
+        "fake_labels": options.FAKE_LABELS,
     },
     default_help=DEFAULT_HELP,
 )

@@ -13,6 +13,7 @@ from keras_dcgan import losses
 from keras_dcgan import options
 from keras_dcgan import tfdata
 from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.models import conditioning
@@ -419,6 +420,7 @@ class DCGAN(keras.Model):
         r1_weight=0.0,
         r1_interval=1,
         reuse_fakes=False,
+        fake_labels="uniform",
         **kwargs,
     ):
         """Configures the adversarial training.
@@ -488,6 +490,16 @@ class DCGAN(keras.Model):
                 for the presets), and the generator's batch-norm moving
                 statistics are updated once per step instead of twice. False
                 is the paper's algorithm. Defaults to False.
+            fake_labels: str. Where a conditional DCGAN's fakes get their
+                classes in training: `"uniform"` draws them uniformly;
+                `"data"` gives the fakes the labels of the step's real
+                batch, so the discriminator sees the same classes, in the
+                same numbers, real and fake, and cannot tell them apart by
+                the classes' frequencies (StyleGAN2-ADA likewise draws the
+                generator's conditions from the training labels). An
+                unconditional DCGAN draws no labels, so the setting has no
+                effect there. Sampling (`generate`) is not affected.
+                Defaults to `"uniform"`.
             **kwargs: `keras.Model.compile` arguments that apply to a GAN:
                 `jit_compile`, `steps_per_execution`, `run_eagerly`.
                 Keras's `jit_compile="auto"` leaves XLA off on CPU-only
@@ -529,6 +541,7 @@ class DCGAN(keras.Model):
         _check_option("gradient_penalty_weight", gradient_penalty_weight)
         check_positive_int("discriminator_steps", discriminator_steps)
         check_bool("reuse_fakes", reuse_fakes)
+        check_choice("fake_labels", fake_labels, options.FAKE_LABELS)
         check_positive_int("r1_interval", r1_interval)
         self._check_keras_options(kwargs)
         _check_lazy_r1(
@@ -574,6 +587,7 @@ class DCGAN(keras.Model):
                 name="augment_probability",
             )
         self.reuse_fakes = reuse_fakes
+        self.fake_labels = fake_labels
         # Slot variables must exist before a distributed step runs: creating
         # them lazily inside a replica context fails under MirroredStrategy.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -645,6 +659,7 @@ class DCGAN(keras.Model):
             "r1_weight": self.r1_weight,
             "r1_interval": self.r1_interval,
             "reuse_fakes": self.reuse_fakes,
+            "fake_labels": self.fake_labels,
             "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
         }
@@ -879,14 +894,23 @@ class DCGAN(keras.Model):
             noise = tf.random.stateless_normal(full_shape, seed=seed)
         return noise[offset : offset + batch_size]
 
-    def _fake_labels(self, position):
-        """Labels for this replica's fakes, uniform over the classes.
+    def _fake_labels(self, position, real_labels=None):
+        """Labels for this replica's fakes (see `fake_labels`).
 
-        None for an unconditional model. Drawn like the latents (the global
-        batch from one seed, sliced per replica).
+        None for an unconditional model. `"uniform"` draws them like the
+        latents (the global batch from one seed, sliced per replica);
+        `"data"` returns `real_labels`, the labels of this replica's real
+        batch.
         """
         if not self.conditional:
             return None
+        if getattr(self, "fake_labels", "uniform") == "data":
+            if real_labels is None:
+                raise ValueError(
+                    "fake_labels='data' gives the fakes the real batch's "
+                    "labels; this step has none."
+                )
+            return real_labels
         uniform = self._noise(position, [1], "uniform")[:, 0]
         labels = tf.cast(tf.floor(uniform * self.num_classes), tf.int32)
         # float32 rounding can make u * K equal K for u just below 1.
@@ -966,7 +990,7 @@ class DCGAN(keras.Model):
     ):
         if fakes is None:
             latents = self._noise(position, [self.latent_dim])
-            fake_labels = self._fake_labels(position)
+            fake_labels = self._fake_labels(position, real_labels)
             fake_images = self.generator(
                 self._inputs(latents, fake_labels), training=True
             )
@@ -1005,10 +1029,10 @@ class DCGAN(keras.Model):
         self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return per_example, real_logits, fake_logits
 
-    def _generator_step(self, position):
+    def _generator_step(self, position, real_labels=None):
         """The generator update on fresh fakes (the paper's algorithm)."""
         tape = tf.GradientTape()
-        fakes = self._recorded_fakes(position, tape)
+        fakes = self._recorded_fakes(position, tape, real_labels)
         return self._generator_step_on_fakes(position, fakes, tape)
 
     def _adapt_augment_probability(self, position, real_logits):
@@ -1024,7 +1048,7 @@ class DCGAN(keras.Model):
             )
         )
 
-    def _recorded_fakes(self, position, tape):
+    def _recorded_fakes(self, position, tape, real_labels=None):
         """Generates `(fake_images, fake_labels)`, recorded on `tape`.
 
         For `reuse_fakes`: the generator pass is recorded on the generator's
@@ -1032,7 +1056,7 @@ class DCGAN(keras.Model):
         the images), and is back-propagated by `_generator_step_on_fakes`.
         """
         latents = self._noise(position, [self.latent_dim])
-        fake_labels = self._fake_labels(position)
+        fake_labels = self._fake_labels(position, real_labels)
         with tape:
             fake_images = self.generator(
                 self._inputs(latents, fake_labels), training=True
@@ -1187,7 +1211,7 @@ class DCGAN(keras.Model):
         fakes = None
         for step in range(self.discriminator_steps):
             if self.reuse_fakes and step == self.discriminator_steps - 1:
-                fakes = self._recorded_fakes(position, g_tape)
+                fakes = self._recorded_fakes(position, g_tape, real_labels)
             d_per_example, real_logits, fake_logits = self._discriminator_step(
                 position, real_images, real_labels, fakes, r1_weight
             )
@@ -1196,7 +1220,7 @@ class DCGAN(keras.Model):
                 position, fakes, g_tape
             )
         else:
-            g_per_example = self._generator_step(position)
+            g_per_example = self._generator_step(position, real_labels)
         if getattr(self, "ada_target", None) is not None:
             self._adapt_augment_probability(position, real_logits)
         self._average_moving_statistics()

@@ -123,6 +123,11 @@ class TrainConfig:
             update's fakes (pytorch/examples' loop, about 9% less
             arithmetic per step) instead of generating new ones (the
             paper's). See `DCGAN.compile`. Defaults to False.
+        fake_labels: str. Classes of a conditional DCGAN's fakes in
+            training: `"uniform"`, or `"data"` (the real batch's labels, so
+            real and fake batches hold the same classes). No effect on an
+            unconditional DCGAN. See `DCGAN.compile`. Defaults to
+            `"uniform"`.
         jit_compile: bool or None. Compile the training step with XLA,
             which fuses its element-wise work (batch norm, activations,
             losses, Adam) into a few kernels. None (the default) chooses by
@@ -186,6 +191,7 @@ class TrainConfig:
     r1_interval: int = 1
     precision: str = "float32"
     reuse_fakes: bool = False
+    fake_labels: str = "uniform"
     jit_compile: bool | None = None
 
     def __post_init__(self):
@@ -193,6 +199,7 @@ class TrainConfig:
         options.check_loss(self.loss, self.label_smoothing)
         options.parse_augment_policy(self.augment)
         check_choice("precision", self.precision, options.PRECISIONS)
+        check_choice("fake_labels", self.fake_labels, options.FAKE_LABELS)
         if self.resize is not None:
             check_choice("resize", self.resize, options.RESIZE_CHOICES)
         # Every field by its type, so a hand-written dict or config.json

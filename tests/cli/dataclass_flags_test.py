@@ -92,3 +92,28 @@ def test_an_optional_bool_is_a_switch_and_none_when_not_given(
         "absent" if expected is None else expected
     )
     assert get_train_config("mnist", **given).jit_compile is expected
+
+
+def test_every_named_choice_is_a_choice_flag():
+    """A field whose config check lists the allowed values must be an enum
+    flag of `keras-dcgan train`, so a bad value fails as `flag --name=...:
+    value should be one of <...>`, in flag terms (`--fake_labels` once
+    failed as "Unknown fake_labels 'real'")."""
+    import dataclasses
+
+    from keras_dcgan.cli import train as train_cli
+
+    checked = []
+    for config in (get_train_config("mnist"), NetworkConfig()):
+        for field in dataclasses.fields(config):
+            if field.type is not str:
+                continue
+            try:
+                dataclasses.replace(config, **{field.name: "no-such-choice"})
+            except ValueError as error:
+                if "expected one of" not in str(error):
+                    continue
+                checked.append(field.name)
+                parser = train_cli.FLAGS[field.name].parser
+                assert isinstance(parser, flags.EnumParser), field.name
+    assert {"loss", "precision", "fake_labels", "upsampling"} <= set(checked)

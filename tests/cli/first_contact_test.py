@@ -137,6 +137,10 @@ def test_help_examples_keep_their_line_breaks():
             "flag --precision=fp16: value should be one of <float32|mixed_",
         ),
         (
+            ["train", "--workdir=W", "--preset=mnist", "--fake_labels=real"],
+            "flag --fake_labels=real: value should be one of <uniform|data>",
+        ),
+        (
             ["train", "--workdir=W", "--preset=mnist", "--r1_weight=inf"],
             "--r1_weight must be a finite number >= 0; received inf.",
         ),

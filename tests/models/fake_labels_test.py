@@ -1,0 +1,193 @@
+"""DCGAN.compile(fake_labels=...): the classes of the fakes in training."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_dcgan import DCGAN
+from keras_dcgan import Discriminator
+from keras_dcgan import Generator
+from keras_dcgan.training import get_train_config
+from keras_dcgan.training.trainer import build_gan
+
+NUM_CLASSES = 3
+
+
+def _gan(num_classes=NUM_CLASSES):
+    keras.utils.set_random_seed(0)
+    return DCGAN(
+        Generator(
+            latent_dim=8,
+            image_size=16,
+            channels=1,
+            filters=8,
+            num_classes=num_classes,
+        ),
+        Discriminator(
+            image_size=16, channels=1, filters=8, num_classes=num_classes
+        ),
+        seed=0,
+    )
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
+    # Skewed on purpose: class 0 three times as often as the others.
+    labels = np.array([0, 0, 0, 1, 0, 0, 0, 2] * 2, "int32")
+    return images, labels
+
+
+def _bce(logits, label):
+    return tf.reduce_mean(
+        tf.nn.sigmoid_cross_entropy_with_logits(
+            tf.fill(tf.shape(logits), label), logits
+        )
+    )
+
+
+def _reference_step(gan, images, labels):
+    """pytorch/examples' step (fakes reused) with the fakes of `labels`."""
+    generator, discriminator = gan.generator, gan.discriminator
+    latents = tf.random.stateless_normal(
+        [images.shape[0], gan.latent_dim], seed=gan.seed_generator.next()
+    )
+    with tf.GradientTape() as g_tape:
+        fakes = generator([latents, labels], training=True)
+    with tf.GradientTape() as d_tape:
+        d_loss = _bce(discriminator([images, labels], training=True), 1.0)
+        d_loss += _bce(
+            discriminator([tf.stop_gradient(fakes), labels], training=True),
+            0.0,
+        )
+    variables = discriminator.trainable_variables
+    gan.d_optimizer.apply_gradients(
+        zip(d_tape.gradient(d_loss, variables), variables, strict=True)
+    )
+    with g_tape:
+        g_loss = _bce(discriminator([fakes, labels], training=True), 1.0)
+    variables = generator.trainable_variables
+    gan.g_optimizer.apply_gradients(
+        zip(g_tape.gradient(g_loss, variables), variables, strict=True)
+    )
+    return d_loss, g_loss
+
+
+def test_data_labels_equal_a_hand_written_step_with_the_real_labels():
+    images, labels = _data()
+    gan = _gan()
+    gan.compile(reuse_fakes=True, fake_labels="data")
+    history = gan.fit(
+        images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False
+    )
+    reference = _gan()
+    reference.compile()
+    step = tf.function(_reference_step)
+    d_losses, g_losses = zip(
+        *[
+            step(reference, images[i : i + 8], labels[i : i + 8])
+            for i in (0, 8)
+        ],
+        strict=True,
+    )
+    np.testing.assert_allclose(
+        history.history["d_loss"][-1], np.mean(d_losses), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        history.history["g_loss"][-1], np.mean(g_losses), atol=1e-5
+    )
+    for ours, theirs in zip(gan.weights, reference.weights, strict=True):
+        np.testing.assert_allclose(
+            ours.numpy(), theirs.numpy(), atol=1e-5, err_msg=ours.path
+        )
+
+
+@pytest.mark.parametrize("reuse_fakes", [False, True])
+def test_every_generator_pass_gets_the_real_labels(reuse_fakes):
+    """Records the labels the generator sees in training: with fresh fakes
+    for the generator update (two passes a step) and with reuse (one)."""
+    images, labels = _data()
+    gan = _gan()
+    seen = []
+    call = gan.generator.call
+
+    def recording_call(inputs, *args, **kwargs):
+        seen.append(np.asarray(inputs[1]))
+        return call(inputs, *args, **kwargs)
+
+    gan.generator.call = recording_call
+    gan.compile(
+        reuse_fakes=reuse_fakes,
+        discriminator_steps=2,
+        fake_labels="data",
+        run_eagerly=True,
+    )
+    gan.fit(images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    passes = 2 if reuse_fakes else 3
+    assert len(seen) == 2 * passes
+    for index, seen_labels in enumerate(seen):
+        batch = index // passes
+        np.testing.assert_array_equal(
+            seen_labels, labels[batch * 8 : batch * 8 + 8]
+        )
+
+
+def test_uniform_labels_differ_from_the_data_labels():
+    images, labels = _data()
+    weights = {}
+    for choice in ("uniform", "data"):
+        gan = _gan()
+        gan.compile(reuse_fakes=True, fake_labels=choice)
+        gan.fit(images, labels, batch_size=8, verbose=0, shuffle=False)
+        weights[choice] = gan.generator.get_weights()[0]
+    assert not np.allclose(weights["uniform"], weights["data"])
+
+
+def test_the_default_draws_uniform_labels():
+    gan = _gan()
+    gan.compile()
+    assert gan.fake_labels == "uniform"
+    size = tf.constant(3000)
+    drawn = gan._fake_labels(gan._batch_position(size), tf.zeros([3000]))
+    counts = np.bincount(drawn.numpy(), minlength=NUM_CLASSES)
+    assert counts.min() > 900, counts
+
+
+def test_an_unconditional_gan_trains_the_same_with_either_setting():
+    images, _ = _data()
+    weights = []
+    for choice in ("uniform", "data"):
+        gan = _gan(num_classes=None)
+        gan.compile(fake_labels=choice)
+        gan.fit(images, batch_size=8, verbose=0, shuffle=False)
+        weights.append(gan.get_weights())
+    for first, second in zip(*weights, strict=True):
+        np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize("bad", ["real", "Data", None, 1])
+def test_an_unknown_choice_is_refused_by_name(bad):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown fake_labels .*; expected one of \['uniform', 'data'\]",
+    ):
+        _gan().compile(fake_labels=bad)
+
+
+def test_the_setting_survives_the_compile_config():
+    gan = _gan()
+    gan.compile(fake_labels="data")
+    assert gan.get_compile_config()["fake_labels"] == "data"
+    other = _gan()
+    other.compile_from_config(gan.get_compile_config())
+    assert other.fake_labels == "data"
+
+
+def test_train_config_passes_and_checks_fake_labels():
+    config = get_train_config(
+        "mnist", network={"num_classes": 10}, fake_labels="data"
+    )
+    assert build_gan(config).fake_labels == "data"
+    with pytest.raises(ValueError, match=r"Unknown fake_labels 'real'"):
+        get_train_config("mnist", fake_labels="real")
