@@ -1,6 +1,7 @@
 """Argument checks shared by the whole package, with messages that name the
 argument, the value received and what is allowed."""
 
+import contextlib
 import math
 import numbers
 import re
@@ -174,7 +175,9 @@ def doubling_steps(image_size: int, base_size: int | None = None) -> int:
     return steps
 
 
-def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
+def check_labels(
+    labels, num_classes: int, num_samples: int, argument: str = "labels"
+) -> np.ndarray:
     """Checks class labels for `num_samples` images and returns them.
 
     Args:
@@ -182,6 +185,8 @@ def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
             per image, `(num_samples,)`.
         num_classes: int. Valid labels are `0 .. num_classes - 1`.
         num_samples: int. How many images the labels are for.
+        argument: str. The caller's name for the labels, used in the
+            messages. Defaults to `"labels"`.
 
     Returns:
         An int32 numpy array `(num_samples,)`.
@@ -193,20 +198,113 @@ def check_labels(labels, num_classes: int, num_samples: int) -> np.ndarray:
     array = np.asarray(labels)
     if array.dtype.kind not in "iu" or array.ndim > 1:
         raise ValueError(
-            "`labels` must be an int or a 1-D array of ints; received "
+            f"`{argument}` must be an int or a 1-D array of ints; received "
             f"{labels!r}."
         )
     if array.ndim == 0:
         array = np.full([num_samples], array)
     if len(array) != num_samples:
         raise ValueError(
-            f"Expected {num_samples} labels (one per image); received "
-            f"{len(array)}."
+            f"Expected {num_samples} labels in `{argument}` (one per "
+            f"image); received {len(array)}."
         )
     bad = array[(array < 0) | (array >= num_classes)]
     if len(bad):
         raise ValueError(
-            f"Labels must be class ids in [0, {num_classes}); received "
-            f"{sorted(set(bad.tolist()))}."
+            f"`{argument}` must be class ids in [0, {num_classes}); "
+            f"received {sorted(set(bad.tolist()))}."
         )
     return array.astype(np.int32)
+
+
+def check_non_negative_int(argument: str, value: object) -> None:
+    """Raises a `ValueError` unless `value` is an int >= 0.
+
+    For seeds of NumPy's generators (`np.random.default_rng`), which refuse
+    negative numbers, strings and floats with messages that name no
+    argument.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. The value the user passed.
+
+    Example:
+    >>> check_non_negative_int("seed", 0)
+    >>> check_non_negative_int("seed", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: `seed` must be an int >= 0; received -1.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 0
+    ):
+        raise ValueError(
+            f"`{argument}` must be an int >= 0; received {value!r}."
+        )
+
+
+# A GIF stores each frame's display time in hundredths of a second, in 16
+# bits: other millisecond values would be rounded down (85 -> 80, 5 -> 0,
+# which viewers replace by their own default) or overflow the encoder.
+GIF_FRAME_MS_RANGE = (10, 655_350)
+
+
+def check_gif_frame_ms(argument: str, value: object) -> None:
+    """Raises a `ValueError` unless `value` is a frame time a GIF can store.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. Milliseconds per frame.
+
+    Example:
+    >>> check_gif_frame_ms("frame_ms", 80)
+    """
+    low, high = GIF_FRAME_MS_RANGE
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+        or value % 10
+    ):
+        raise ValueError(
+            f"`{argument}` must be a multiple of 10 from {low} to {high} (a "
+            "GIF stores frame times in hundredths of a second, in 16 bits); "
+            f"received {value!r}."
+        )
+
+
+def check_value_range(value_range) -> tuple[float, float]:
+    """Checks the pixel values of black and white and returns them.
+
+    A string is refused rather than read character by character (`"05"`
+    would otherwise be `(0, 5)`).
+
+    Args:
+        value_range: A pair of finite numbers `(black, white)`, black <
+            white.
+
+    Returns:
+        `(black, white)` as floats.
+
+    Example:
+    >>> check_value_range([0, 255])
+    (0.0, 255.0)
+    """
+    low = high = math.nan
+    if not isinstance(value_range, str | bytes | dict):
+        with contextlib.suppress(TypeError, ValueError):
+            low, high = value_range
+    ok = all(
+        isinstance(value, numbers.Real) and not isinstance(value, bool)
+        for value in (low, high)
+    )
+    if ok:
+        low, high = float(low), float(high)
+    if not (ok and math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(
+            "`value_range` must be two finite numbers (black, white) with "
+            f"black < white, e.g. (0, 255); received {value_range!r}."
+        )
+    return low, high

@@ -11,6 +11,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from keras_dcgan.checks import check_gif_frame_ms
+
 
 def to_uint8(images) -> np.ndarray:
     """Converts images in [-1, 1] to uint8 in [0, 255].
@@ -209,8 +211,9 @@ def save_gif(
         frames: sequence of arrays. Images `(height, width, channels)` of
             one shape, uint8 or float in [-1, 1].
         path: str. The `.gif` path; parent folders are created.
-        duration_ms: int. Display time of each frame in milliseconds.
-            Defaults to 100.
+        duration_ms: int. Display time of each frame in milliseconds, a
+            multiple of 10 from 10 to 655350 (a GIF stores hundredths of a
+            second in 16 bits). Defaults to 100.
         loop: bool. Whether the animation repeats forever. Defaults to True.
         upscale: int or str. Nearest-neighbour enlargement of every frame: a
             factor, or `"auto"` (see `upscale_factor`). Defaults to 1.
@@ -233,10 +236,7 @@ def save_gif(
         raise ValueError(
             f"All GIF frames must have one shape; received {sorted(shapes)}."
         )
-    if duration_ms < 1:
-        raise ValueError(
-            f"`duration_ms` must be >= 1; received {duration_ms!r}."
-        )
+    check_gif_frame_ms("duration_ms", duration_ms)
     factor = upscale_factor(*frames[0].shape[:2], upscale)
     images = [_pil_image(upscale_image(frame, factor)) for frame in frames]
     _make_parent(path)

@@ -176,7 +176,9 @@ def check_writable(path: str, name: str, is_dir: bool = True) -> None:
         PermissionError: `path` cannot be written, naming it and why.
     """
     directory = path if is_dir else os.path.dirname(path) or "."
-    probe_dir = directory
+    # Without a trailing separator: 'out.png/' naming an existing file must
+    # stop the walk at that file, not step over it to its parent.
+    probe_dir = os.path.normpath(directory)
     while not os.path.exists(probe_dir):
         parent = os.path.dirname(os.path.abspath(probe_dir))
         if parent == os.path.abspath(probe_dir):

@@ -14,6 +14,7 @@ import tensorflow as tf
 from keras_dcgan import images as images_lib
 from keras_dcgan import tfdata
 from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_gif_frame_ms
 from keras_dcgan.checks import check_labels
 from keras_dcgan.checks import check_positive_int
 
@@ -443,7 +444,8 @@ def write_interpolation(
             PNG). Defaults to 10.
         num_points: int. Points each GIF walk passes through. Defaults to 4.
         seed: int or None. Seed of the points. Defaults to None.
-        frame_ms: int. GIF frame duration in milliseconds. Defaults to 80.
+        frame_ms: int. GIF frame duration in milliseconds, a multiple of
+            10 from 10 to 655350. Defaults to 80.
         upscale: int or str. Nearest-neighbour enlargement: a factor, or
             `"auto"` (see `keras_dcgan.images.upscale_factor`). Defaults to
             `"auto"`.
@@ -466,8 +468,10 @@ def write_interpolation(
     out = _output_path(out)
     is_gif = interpolation_format(out) == ".gif"
     check_positive_int("num_walks", num_walks)
-    # The GIF's frame duration: a float would be rounded by the encoder.
-    check_positive_int("frame_ms", frame_ms)
+    # The GIF's frame duration: the encoder would round a float, or a
+    # value that is not whole hundredths of a second, and overflow on one
+    # above 655350 ms only after every image was generated.
+    check_gif_frame_ms("frame_ms", frame_ms)
     if not gan.conditional and labels is not None:
         raise ValueError(
             "This DCGAN is unconditional (its networks were built without "

@@ -1,6 +1,7 @@
 """Tests of keras_dcgan.images: uint8 conversion, grids, PNG/GIF/.npy files."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -71,6 +72,27 @@ def test_save_gif_decodes_all_frames(tmp_path):
             decoded.append(np.asarray(gif.convert("L")))
         assert gif.info["duration"] == 50
     assert [int(frame.mean()) for frame in decoded] == [0, 100, 200]
+
+
+@pytest.mark.parametrize("duration_ms", [5, 85, 655_360, True])
+def test_save_gif_refuses_a_frame_time_a_gif_cannot_store(
+    tmp_path, duration_ms
+):
+    # Before: 5 was written as 0 and 85 as 80 (GIFs store hundredths of a
+    # second), and 655360 raised PIL's OverflowError.
+    frames = [np.zeros((4, 4, 1), np.uint8)] * 2
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "`duration_ms` must be a multiple of 10 from 10 to 655350 (a GIF "
+            f"stores frame times in hundredths of a second, in 16 bits); "
+            f"received {duration_ms!r}."
+        ),
+    ):
+        images.save_gif(
+            frames, str(tmp_path / "x.gif"), duration_ms=duration_ms
+        )
+    assert os.listdir(tmp_path) == []
 
 
 def test_save_gif_rejects_mixed_shapes(tmp_path):

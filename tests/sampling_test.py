@@ -209,9 +209,11 @@ def test_bad_draw_arguments(call, match):
         call()
 
 
-@pytest.mark.parametrize("frame_ms", [0, -5, 2.5])
+@pytest.mark.parametrize("frame_ms", [0, -5, 2.5, 5, 85, 700_000])
 def test_write_interpolation_checks_frame_ms(tmp_path, frame_ms):
-    # Before: 2.5 was rounded by the GIF encoder; 0 named `duration_ms`.
+    # Before: 2.5 was rounded by the GIF encoder; 0 named `duration_ms`;
+    # 5 was stored as 0 (the viewer's default) and 85 as 80, silently;
+    # 700000 failed in PIL (OverflowError) after every image was made.
     with pytest.raises(ValueError, match=rf"`frame_ms` .* received {frame_ms}"):
         sampling.write_interpolation(
             _Generator(), str(tmp_path / "w.gif"), frame_ms=frame_ms

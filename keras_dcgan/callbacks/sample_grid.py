@@ -10,6 +10,7 @@ from PIL import Image
 from keras_dcgan import images as images_lib
 from keras_dcgan import integrity
 from keras_dcgan.callbacks._steps import global_step
+from keras_dcgan.checks import check_gif_frame_ms
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.models.conditioning import is_conditional
 from keras_dcgan.sampling import class_grid_labels
@@ -59,7 +60,8 @@ class SampleGrid(keras.callbacks.Callback):
         gif_path: str or None. Where to write the animated GIF of all grids
             in `directory` at the end of training; None writes none.
             Defaults to None.
-        frame_ms: int. GIF frame duration in milliseconds. Defaults to 250.
+        frame_ms: int. GIF frame duration in milliseconds, a multiple of
+            10 from 10 to 655350. Defaults to 250.
         upscale: int or str. Nearest-neighbour enlargement of each grid: a
             factor, or `"auto"` (longer side up to 640 pixels; see
             `keras_dcgan.images.upscale_factor`). Defaults to `"auto"`.
@@ -86,7 +88,7 @@ class SampleGrid(keras.callbacks.Callback):
         check_positive_int("num_samples", num_samples)
         if every_n_steps is not None:
             check_positive_int("every_n_steps", every_n_steps)
-        check_positive_int("frame_ms", frame_ms)
+        check_gif_frame_ms("frame_ms", frame_ms)
         images_lib.upscale_factor(1, 1, upscale)  # checks it
         self.directory = directory
         self.num_samples = num_samples

@@ -44,7 +44,7 @@ flags.DEFINE_string(
     "DomainClassifier) or keras:PATH[:LAYER] (any saved Keras model).",
 )
 flags.DEFINE_string("split", "train", "Dataset split of the real images.")
-flags.DEFINE_integer("seed", 0, "Seed of the generated samples.")
+flags.DEFINE_integer("seed", 0, "Seed of the generated samples.", lower_bound=0)
 flags.DEFINE_integer("batch_size", 64, "Images per pass.", lower_bound=1)
 flags.DEFINE_string(
     "output", None, "JSON file to write; default WORKDIR/evaluation.json."

@@ -82,6 +82,7 @@ FLAG_FOR_ARGUMENT = {
     "batch_size": "tflite_batch",
     "output_uint8": "tflite_uint8",
     "path": "tflite",
+    "directory": "web",
 }
 
 

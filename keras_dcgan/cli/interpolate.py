@@ -38,7 +38,11 @@ flags.DEFINE_integer(
     lower_bound=0,
 )
 flags.DEFINE_integer(
-    "frame_ms", 80, "GIF frame duration in milliseconds.", lower_bound=1
+    "frame_ms",
+    80,
+    "GIF frame duration in milliseconds, a multiple of 10 from 10 to "
+    "655350 (a GIF stores hundredths of a second).",
+    lower_bound=1,
 )
 flags.mark_flags_as_required(["workdir", "out"])
 _common.define_upscale(__name__)
@@ -76,6 +80,10 @@ def main(argv):
                 f"once from a start to an end point per row. Write "
                 "--out=FILE.gif, or leave them out."
             )
+    if out_format == ".gif":
+        from keras_dcgan.checks import check_gif_frame_ms
+
+        check_gif_frame_ms("frame_ms", FLAGS.frame_ms)
     check_writable(FLAGS.out, "--out", is_dir=False)
     from keras_dcgan.training.workdir import load_gan
 

@@ -6,6 +6,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan.checks import check_value_range
 from keras_dcgan.data import idx
 from keras_dcgan.data.types import DatasetInfo
 from keras_dcgan.data.types import Source
@@ -31,19 +32,6 @@ def default_value_range(dtype) -> tuple[float, float]:
     """
     is_float = tf.as_dtype(dtype).is_floating
     return (0.0, 1.0) if is_float else (0.0, 255.0)
-
-
-def _check_value_range(value_range) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        low = high = float("nan")
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(
-            "`value_range` must be two finite numbers (black, white) with "
-            f"black < white, e.g. (0, 255); received {value_range!r}."
-        )
-    return low, high
 
 
 def _check_dtype(name: str, what: str, dtype) -> None:
@@ -121,8 +109,10 @@ def from_arrays(
             f"Images of {name} have shape {images.shape}: a height or width "
             "of 0; expected images at least 1 pixel on each side."
         )
-    value_range = _check_value_range(
-        value_range or default_value_range(images.dtype)
+    value_range = check_value_range(
+        default_value_range(images.dtype)
+        if value_range is None
+        else value_range
     )
     if np.issubdtype(images.dtype, np.floating):
         finite = np.isfinite(images).reshape(len(images), -1).all(axis=1)
@@ -399,8 +389,10 @@ def from_dataset(
             f"Labels of {name} have spec {label_spec}; expected scalar "
             "integer class ids."
         )
-    value_range = _check_value_range(
-        value_range or default_value_range(image_spec.dtype)
+    value_range = check_value_range(
+        default_value_range(image_spec.dtype)
+        if value_range is None
+        else value_range
     )
     cardinality = int(dataset.cardinality())
     if cardinality == tf.data.INFINITE_CARDINALITY:
@@ -415,8 +407,18 @@ def from_dataset(
         image, label = split_element(*element)
         if shape.rank == 2:
             image = image[..., tf.newaxis]
-        label = tf.constant(-1) if label is None else tf.cast(label, tf.int32)
-        return image, label
+        if label is None:
+            return image, tf.constant(-1)
+        # -1 marks "no label" inside the pipeline: a negative class id
+        # would pass as one, and train a conditional GAN on no class.
+        label = tf.cast(label, tf.int32)
+        check = tf.debugging.assert_non_negative(
+            label,
+            message=f"Labels of {name} include a negative class id; class "
+            "ids must be >= 0",
+        )
+        with tf.control_dependencies([check]):
+            return image, tf.identity(label)
 
     height, width = shape[0], shape[1]
     info = DatasetInfo(

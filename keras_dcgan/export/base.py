@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_dcgan.checks import check_bool
 from keras_dcgan.models import conditioning
 
 
@@ -33,6 +34,8 @@ def check_generator(generator, allow_untrained: bool = False) -> int:
     >>> check_generator(Generator(8, 16, 1, 4), allow_untrained=True)
     8
     """
+    # A truthy string such as "false" would export an untrained generator.
+    check_bool("allow_untrained", allow_untrained)
     if not isinstance(generator, keras.Model):
         raise TypeError(
             "Expected a keras.Model generator (for a trained DCGAN, pass "

@@ -34,6 +34,9 @@ import tensorflow as tf
 
 from keras_dcgan import _adapters
 from keras_dcgan import integrity
+from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_non_negative_int
+from keras_dcgan.checks import check_positive_int
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
@@ -64,7 +67,7 @@ def convert_tflite(
             GPU delegate); None keeps the batch dynamic. Defaults to None.
         calibration_samples: int. Latent draws that calibrate the int8
             activation ranges; only used by `"int8"`. Defaults to 256.
-        seed: int. Seed of the calibration draws. Defaults to 0.
+        seed: int. Seed of the calibration draws, >= 0. Defaults to 0.
         allow_untrained: bool. Convert a generator whose batch norm was never
             trained. Defaults to False.
 
@@ -84,6 +87,11 @@ def convert_tflite(
             f"Unknown quantization {quantization!r}; expected one of "
             f"{list(QUANTIZATIONS)}."
         )
+    # "false" would read as True: a uint8 model where floats were asked for.
+    check_bool("output_uint8", output_uint8)
+    # The calibration draws come from NumPy, which names no argument when
+    # it refuses a seed.
+    check_non_negative_int("seed", seed)
     if batch_size is not None and (
         isinstance(batch_size, bool)
         or not isinstance(batch_size, int)
@@ -93,13 +101,7 @@ def convert_tflite(
             f"`batch_size` must be an int >= 1 or None (dynamic); received "
             f"{batch_size!r}."
         )
-    if quantization == "int8" and (
-        not isinstance(calibration_samples, int) or calibration_samples < 1
-    ):
-        raise ValueError(
-            "`calibration_samples` must be an int >= 1; received "
-            f"{calibration_samples!r}."
-        )
+    check_positive_int("calibration_samples", calibration_samples)
 
     def images(inputs):
         images = generator(inputs, training=False)
@@ -300,9 +302,9 @@ def export_tflite(generator, path: str, **kwargs) -> str:
     Args:
         generator: keras.Model. The generator; for a trained `DCGAN` pass
             `gan.sampling_generator`.
-        path: str. The `.tflite` file to write; an existing file is
-            replaced, a directory is an error. Parent directories are
-            created.
+        path: str or os.PathLike. The `.tflite` file to write; an
+            existing file is replaced, a directory is an error. Parent
+            directories are created.
         **kwargs: Arguments of `convert_tflite`: `quantization`,
             `output_uint8`, `batch_size`, `calibration_samples`, `seed`,
             `allow_untrained`.
@@ -324,6 +326,8 @@ def export_tflite(generator, path: str, **kwargs) -> str:
     True
     """
     check_tflite_path(path)
+    # A pathlib.Path is accepted above; the writing below joins strings.
+    path = os.fspath(path)
     integrity.check_writable(path, "path", is_dir=False)
     content = convert_tflite(generator, **kwargs)
     parent = os.path.dirname(os.path.abspath(path))

@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 
+from keras_dcgan import integrity
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.tflite import QUANTIZATIONS
 from keras_dcgan.export.tflite import convert_tflite
@@ -150,7 +151,12 @@ def export_web(
             f"`batch_size` must be an int >= 1 (LiteRT.js needs a fixed "
             f"batch); received {batch_size!r}."
         )
+    if not isinstance(title, str):
+        raise ValueError(f"`title` must be a str; received {title!r}.")
     _check_destination(directory)
+    # Before the conversion: the staging folder beside `directory` would
+    # otherwise fail to be made only after it, naming a temporary path.
+    integrity.check_writable(directory, "directory")
     content = convert_tflite(
         generator,
         quantization=quantization,

@@ -12,12 +12,21 @@ import numpy as np
 
 
 def _check_images(images) -> np.ndarray:
-    images = np.asarray(images, dtype=np.float64)
+    try:
+        images = np.asarray(images, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "Expected a batch of NHWC images (an array of numbers); received "
+            f"{type(images).__name__}."
+        ) from None
     if images.ndim != 4 or images.shape[0] == 0:
         raise ValueError(
             "Expected a non-empty batch of NHWC images of rank 4; received "
             f"shape {images.shape}."
         )
+    # One NaN pixel would make the whole spectrum, and the score, NaN.
+    if not np.all(np.isfinite(images)):
+        raise ValueError("The images contain NaN or infinite values.")
     return images
 
 

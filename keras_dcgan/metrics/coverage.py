@@ -19,6 +19,15 @@ def class_histogram(probabilities) -> np.ndarray:
             "`probabilities` must be a non-empty 2-D array (num_samples, "
             f"num_classes); received shape {probabilities.shape}."
         )
+    # argmax reads a NaN row as class 0: a broken classifier would look
+    # like mode collapse onto the first class.
+    if probabilities.dtype.kind not in "biuf":
+        raise ValueError(
+            "`probabilities` must be class probabilities or logits (numbers); "
+            f"received dtype {probabilities.dtype}."
+        )
+    if not np.all(np.isfinite(probabilities)):
+        raise ValueError("`probabilities` contains NaN or infinite values.")
     return np.bincount(
         probabilities.argmax(axis=1), minlength=probabilities.shape[1]
     ).astype(np.int64)

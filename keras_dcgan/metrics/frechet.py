@@ -44,6 +44,42 @@ def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
+def _as_moment(argument: str, value) -> np.ndarray:
+    """`value` as a float64 array, refusing strings, NaN and infinities."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or isinstance(value, str):
+        raise ValueError(
+            f"`{argument}` must be an array of numbers; received {value!r}."
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{argument}` contains NaN or infinite values.")
+    return array
+
+
+def _check_covariance(argument: str, covariance: np.ndarray) -> None:
+    """Refuses a matrix no covariance can be: asymmetric, or a variance < 0.
+
+    The matrix square root would otherwise symmetrize it and clip its
+    negative eigenvalues, returning a distance for no real distribution.
+    """
+    scale = max(1.0, float(np.abs(covariance).max()))
+    asymmetry = float(np.abs(covariance - covariance.T).max())
+    if asymmetry > 1e-6 * scale:
+        raise ValueError(
+            f"`{argument}` is not symmetric (entries differ from their "
+            f"transpose by up to {asymmetry:.3g}); pass a covariance matrix."
+        )
+    lowest = float(np.diag(covariance).min())
+    if lowest < -1e-9 * scale:
+        raise ValueError(
+            f"`{argument}` has a negative variance ({lowest:.3g}) on its "
+            "diagonal; pass a covariance matrix (positive semi-definite)."
+        )
+
+
 def frechet_distance_from_moments(mean_a, covariance_a, mean_b, covariance_b):
     """The Frechet distance between two Gaussians given by their moments.
 
@@ -67,12 +103,13 @@ def frechet_distance_from_moments(mean_a, covariance_a, mean_b, covariance_b):
     ...     np.zeros(2), np.eye(2), np.ones(2), np.eye(2))
     2.0
     """
-    mean_a, mean_b = np.asarray(mean_a, float), np.asarray(mean_b, float)
-    covariance_a = np.asarray(covariance_a, float)
-    covariance_b = np.asarray(covariance_b, float)
-    dim = mean_a.shape[0]
+    mean_a, mean_b = _as_moment("mean_a", mean_a), _as_moment("mean_b", mean_b)
+    covariance_a = _as_moment("covariance_a", covariance_a)
+    covariance_b = _as_moment("covariance_b", covariance_b)
+    dim = mean_a.shape[0] if mean_a.ndim == 1 else -1
     if (
-        mean_b.shape != (dim,)
+        mean_a.shape != (dim,)
+        or mean_b.shape != (dim,)
         or covariance_a.shape != (dim, dim)
         or (covariance_b.shape != (dim, dim))
     ):
@@ -81,6 +118,11 @@ def frechet_distance_from_moments(mean_a, covariance_a, mean_b, covariance_b):
             f"{mean_a.shape} and {mean_b.shape}, covariances "
             f"{covariance_a.shape} and {covariance_b.shape}."
         )
+    for name, covariance in (
+        ("covariance_a", covariance_a),
+        ("covariance_b", covariance_b),
+    ):
+        _check_covariance(name, covariance)
     root_a = _sqrt_psd(covariance_a)
     product = root_a @ covariance_b @ root_a
     eigenvalues = np.linalg.eigvalsh((product + product.T) / 2)

@@ -3,10 +3,12 @@
 import numpy as np
 import scipy.special
 
+from keras_dcgan.checks import check_positive_int
+
 
 def _check_probabilities(probabilities) -> np.ndarray:
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    if probabilities.ndim != 2 or probabilities.shape[0] == 0:
+    if probabilities.ndim != 2 or 0 in probabilities.shape:
         raise ValueError(
             "`probabilities` must be a non-empty 2-D array (num_samples, "
             f"num_classes); received shape {probabilities.shape}."
@@ -42,14 +44,7 @@ class RunningInceptionScore:
     """
 
     def __init__(self, splits: int = 10):
-        if (
-            not isinstance(splits, int)
-            or isinstance(splits, bool)
-            or splits < 1
-        ):
-            raise ValueError(
-                f"`splits` must be a positive integer; received {splits!r}."
-            )
+        check_positive_int("splits", splits)
         self.splits = splits
         self.count = 0
         self._sums = None

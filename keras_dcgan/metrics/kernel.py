@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from keras_dcgan.checks import check_non_negative_int
+from keras_dcgan.checks import check_positive_int
 from keras_dcgan.metrics.statistics import as_feature_matrix
 
 
@@ -58,7 +60,7 @@ def kernel_distance(
         subset_size: int. Samples per subset; capped at half the smaller
             set's size, so that the subsets differ and `std` measures the
             estimate's spread. Defaults to 1000.
-        seed: int. Seed of the subset draws. Defaults to 0.
+        seed: int. Seed of the subset draws, >= 0. Defaults to 0.
 
     Returns:
         `(mean, std)`: the mean estimate and its standard deviation over the
@@ -83,14 +85,10 @@ def kernel_distance(
             f"Feature dimensions differ: {a.shape[1]} vs {b.shape[1]}; the "
             "features come from different extractors."
         )
-    for name, value in (
-        ("num_subsets", num_subsets),
-        ("subset_size", subset_size),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(
-                f"`{name}` must be a positive integer; received {value!r}."
-            )
+    check_positive_int("num_subsets", num_subsets)
+    check_positive_int("subset_size", subset_size)
+    # NumPy's own refusal of -1 or "0" names no argument.
+    check_non_negative_int("seed", seed)
     # Subsets of at most half the smaller set: subsets as large as the set
     # would all be the whole set, and their spread (the returned std) zero.
     size = min(subset_size, a.shape[0] // 2, b.shape[0] // 2)

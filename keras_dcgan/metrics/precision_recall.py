@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from keras_dcgan.checks import check_positive_int
 from keras_dcgan.metrics.statistics import as_feature_matrix
 
 
@@ -83,16 +84,13 @@ def precision_recall(
             f"Feature dimensions differ: {real.shape[1]} vs {fake.shape[1]}; "
             "the features come from different extractors."
         )
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"`k` must be a positive integer; received {k!r}.")
+    check_positive_int("k", k)
+    # Checked like `k`: True passed as a batch of one row.
+    check_positive_int("batch_size", batch_size)
     if min(real.shape[0], fake.shape[0]) <= k:
         raise ValueError(
             f"Each set needs more than k={k} samples; received "
             f"{real.shape[0]} real and {fake.shape[0]} generated."
-        )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(
-            f"`batch_size` must be a positive integer; received {batch_size!r}."
         )
     # float32 distances, as in the paper's implementation: twice as fast, and
     # a rounding error only matters for points exactly on a ball's border.

@@ -13,6 +13,8 @@ import os
 
 import numpy as np
 
+from keras_dcgan.checks import check_non_negative_int
+
 
 def as_feature_matrix(features, argument: str = "features") -> np.ndarray:
     """Checks and converts a feature array to a float64 `(n, dim)` matrix.
@@ -25,7 +27,19 @@ def as_feature_matrix(features, argument: str = "features") -> np.ndarray:
     Returns:
         A float64 numpy array.
     """
-    features = np.asarray(features, dtype=np.float64)
+    # Complex features would lose their imaginary part without a word, and
+    # strings or ragged lists fail in NumPy with a message naming nothing.
+    try:
+        array = None if isinstance(features, str) else np.asarray(features)
+    except ValueError as error:  # a ragged list
+        raise ValueError(f"`{argument}` is not an array: {error}") from None
+    if array is None or array.dtype.kind not in "biuf":
+        kind = "a str" if array is None else f"dtype {array.dtype}"
+        raise ValueError(
+            f"`{argument}` must be a 2-D array of real numbers (num_samples, "
+            f"dim); received {kind}."
+        )
+    features = array.astype(np.float64)
     if features.ndim != 2 or features.shape[0] == 0 or features.shape[1] == 0:
         raise ValueError(
             f"`{argument}` must be a non-empty 2-D array (num_samples, dim); "
@@ -165,6 +179,7 @@ class RunningStatistics:
                 "`max_sample` must be an integer >= 0; received "
                 f"{max_sample!r}."
             )
+        check_non_negative_int("seed", seed)
         self.extractor = extractor
         self.max_sample = max_sample
         self.count = 0

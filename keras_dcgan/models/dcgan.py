@@ -22,6 +22,7 @@ from keras_dcgan.models import conditioning
 from keras_dcgan.models import discriminator as _discriminator  # noqa: F401
 from keras_dcgan.models import generator as _generator  # noqa: F401
 from keras_dcgan.models import presets
+from keras_dcgan.sampling import check_seed
 from keras_dcgan.sampling import sample_labels
 from keras_dcgan.sampling import sample_latents
 
@@ -77,9 +78,12 @@ def _after_data(train_step):
 
 # The message of the per-element check, recognized when `fit` re-raises it.
 NON_FINITE_IMAGES = "keras_dcgan: the training images contain NaN or inf"
+BAD_LABELS = "keras_dcgan: a label is outside [0, num_classes)"
 
 
-def check_finite_images(dataset: tf.data.Dataset) -> tf.data.Dataset:
+def check_finite_images(
+    dataset: tf.data.Dataset, num_classes: int | None = None
+) -> tf.data.Dataset:
     """`dataset` with every element's images checked for NaN and inf.
 
     `check_pixel_range` reads only the first batch; this checks each one as
@@ -90,9 +94,15 @@ def check_finite_images(dataset: tf.data.Dataset) -> tf.data.Dataset:
     Args:
         dataset: tf.data.Dataset. Elements of images, or tuples whose first
             item holds the images; dict elements pass unchecked.
+        num_classes: int or None. For a conditional model: the second item
+            of each element, the labels, must be integer class ids in
+            `[0, num_classes)`. None checks no labels. Defaults to None.
 
     Returns:
         A `tf.data.Dataset` with the same elements.
+
+    Raises:
+        ValueError: Labels (with `num_classes`) that are not integers.
 
     Example:
     >>> data = tf.data.Dataset.from_tensor_slices(np.zeros((2, 4, 4, 1)))
@@ -102,8 +112,29 @@ def check_finite_images(dataset: tf.data.Dataset) -> tf.data.Dataset:
     if isinstance(dataset.element_spec, dict):
         return dataset
 
+    spec = dataset.element_spec
+    labelled = num_classes is not None and isinstance(spec, tuple)
+    if labelled and len(spec) > 1:
+        dtype = getattr(spec[1], "dtype", None)
+        if dtype is None or not dtype.is_integer:
+            raise ValueError(
+                f"The dataset's labels have dtype {dtype}; expected integer "
+                "class ids (a float label such as 1.5 would be truncated)."
+            )
+
     def check(*element):
         images = tf.debugging.assert_all_finite(element[0], NON_FINITE_IMAGES)
+        if labelled and len(element) > 1:
+            labels = element[1]
+            checks = [
+                tf.debugging.assert_non_negative(labels, message=BAD_LABELS),
+                tf.debugging.assert_less(
+                    labels, tf.cast(num_classes, labels.dtype), BAD_LABELS
+                ),
+            ]
+            with tf.control_dependencies(checks):
+                labels = tf.identity(labels)
+            return (images, labels, *element[2:])
         return (images, *element[1:]) if len(element) > 1 else images
 
     return dataset.map(check)
@@ -313,6 +344,9 @@ class DCGAN(keras.Model):
                 "the same image size and channels."
             )
         _check_option("ema_decay", ema_decay, or_none=True)
+        if isinstance(seed, np.integer):
+            seed = int(seed)  # saved in get_config, which needs JSON
+        check_seed(seed)
         if conditioning.is_conditional(
             generator
         ) != conditioning.is_conditional(discriminator):
@@ -798,7 +832,9 @@ class DCGAN(keras.Model):
         Args:
             x: Training images (or `(images, labels)`): a NumPy array or
                 tensor of float images, or a `tf.data.Dataset` of batches.
-            y: Labels for a conditional model given arrays. Defaults to None.
+            y: Labels for a conditional model given arrays: int class ids
+                `(num_images,)` in `[0, num_classes)`. An unconditional
+                model ignores them. Defaults to None.
             *args: Other `keras.Model.fit` arguments.
             check_range: bool. Check the pixel range first; False for data
                 already checked (reading a dataset's first batch costs a
@@ -809,19 +845,24 @@ class DCGAN(keras.Model):
             A `keras.callbacks.History`.
 
         Raises:
-            ValueError: The images are not floats in [-1, 1], or (checked on
-                every batch of a `tf.data.Dataset`) hold NaN or inf, or
+            ValueError: No images, images of another shape than the
+                networks' (or an unbatched dataset), labels that are not
+                class ids of a conditional model, images that are not
+                floats in [-1, 1], or (checked on every batch of a
+                `tf.data.Dataset`) images holding NaN or inf or labels
+                outside `[0, num_classes)`, or
                 `validation_data` or `validation_split` is given (a GAN has
                 no test loss; see `keras_dcgan.metrics`).
         """
         if kwargs.get("validation_data") is not None:
             raise ValueError(f"`fit` got `validation_data`. {NO_TEST_LOSS}")
+        y = self._check_fit_data(x, y)
         if kwargs.get("validation_split"):
             raise ValueError(f"`fit` got `validation_split`. {NO_TEST_LOSS}")
         if check_range:
             check_pixel_range(x)
             if isinstance(x, tf.data.Dataset):
-                x = check_finite_images(x)
+                x = check_finite_images(x, self.num_classes)
         if not args:
             batches = _array_batches(x, y, kwargs)
             if batches is not None:
@@ -840,9 +881,17 @@ class DCGAN(keras.Model):
         try:
             return super().fit(x, y, *args, **kwargs)
         except tf.errors.InvalidArgumentError as error:
+            step = int(self.g_optimizer.iterations.numpy())
+            if BAD_LABELS in str(error.message):
+                raise ValueError(
+                    f"A batch of the training data holds labels outside "
+                    f"[0, {self.num_classes}), the classes of this DCGAN "
+                    f"(training stopped after {step} generator steps, "
+                    "before using it). Labels must be class ids 0 .. "
+                    "num_classes - 1."
+                ) from None
             if NON_FINITE_IMAGES not in str(error.message):
                 raise
-            step = int(self.g_optimizer.iterations.numpy())
             raise ValueError(
                 "A batch of the training data holds NaN or inf pixel values "
                 f"(training stopped after {step} generator steps, before "
@@ -850,6 +899,65 @@ class DCGAN(keras.Model):
                 "or load the data with `keras_dcgan.data.load`, which checks "
                 "every image."
             ) from None
+
+    def _check_fit_data(self, x, y):
+        """Checks what `fit` trains on against the networks; returns `y`.
+
+        The images' shape (for arrays and `tf.data.Dataset`s, whose
+        elements must be batches), and a conditional model's in-memory
+        labels as class ids of this model (returned as an int32 array). An
+        unconditional model ignores labels, as it ignores those of a
+        dataset of `(images, labels)`.
+        """
+        if x is None:
+            raise ValueError(
+                "`fit` needs training images `x`: a float array "
+                f"(num_images, {', '.join(map(str, self.image_shape))}) in "
+                "[-1, 1], or a `tf.data.Dataset` of such batches."
+            )
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec
+            if isinstance(spec, (tuple, list)):
+                spec = spec[0]
+            shape = getattr(spec, "shape", None)
+            where = "The dataset's images"
+        else:
+            shape = getattr(x, "shape", None)
+            where = "The images `x`"
+        if shape is not None and shape.__class__ is not tuple:
+            shape = tf.TensorShape(shape)
+            shape = None if shape.rank is None else tuple(shape.as_list())
+        if shape is not None and (
+            len(shape) != 4
+            or any(
+                got is not None and got != want
+                for got, want in zip(shape[1:], self.image_shape, strict=True)
+            )
+        ):
+            batched = (None, *self.image_shape)
+            hint = (
+                " (a dataset must be batched: `dataset.batch(64)`)"
+                if len(shape) == 3 and isinstance(x, tf.data.Dataset)
+                else ""
+            )
+            raise ValueError(
+                f"{where} have shape {shape}; this DCGAN's networks take "
+                f"images of shape {batched}{hint}."
+            )
+        if (
+            self.conditional
+            and y is not None
+            and isinstance(x, (np.ndarray, tf.Tensor))
+        ):
+            return conditioning.check_labels(
+                # (num_images, 1), as keras.datasets gives them, is one
+                # label per image.
+                np.asarray(y).reshape(-1) if np.shape(y)[1:] == (1,) else y,
+                self.num_classes,
+                len(x),
+                argument="y",
+            )
+        return y
 
     def _batch_position(self, batch_size):
         """Where this replica's examples sit in the global batch.

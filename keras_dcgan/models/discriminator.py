@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_number
 from keras_dcgan.models import blocks
 from keras_dcgan.models import conditioning as conditioning_lib
 from keras_dcgan.models.base import Network
@@ -105,10 +107,11 @@ class Discriminator(Network):
         blocks.check_choice(
             "normalization", normalization, blocks.NORMALIZATIONS
         )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(
-                f"`dropout` must be in [0, 1); received {dropout!r}."
-            )
+        check_number("dropout", dropout, "[0, 1)")
+        # Keras's LeakyReLU compares the slope with 0 (a str fails there,
+        # NaN passes), and any truthy string would synchronize batch norm.
+        check_number("leaky_relu_slope", leaky_relu_slope, ">= 0")
+        check_bool("synchronized_batch_norm", synchronized_batch_norm)
         conditioning_lib.check_num_classes(num_classes)
         blocks.check_choice(
             "conditioning", conditioning, conditioning_lib.CONDITIONINGS

@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_number
 from keras_dcgan.models import blocks
 from keras_dcgan.models import conditioning
 from keras_dcgan.models.base import Network
@@ -108,6 +110,10 @@ class Generator(Network):
         blocks.check_choice(
             "normalization", normalization, blocks.NORMALIZATIONS
         )
+        # Keras's LeakyReLU compares the slope with 0 (a str fails there,
+        # NaN passes), and any truthy string would synchronize batch norm.
+        check_number("leaky_relu_slope", leaky_relu_slope, ">= 0")
+        check_bool("synchronized_batch_norm", synchronized_batch_norm)
         conditioning.check_num_classes(num_classes)
         if label_embedding_dim is not None:
             blocks.check_positive_int(

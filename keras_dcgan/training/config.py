@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-import math
 import textwrap
 
 from keras_dcgan import options
@@ -10,6 +9,7 @@ from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
+from keras_dcgan.checks import check_value_range
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models import presets
@@ -249,7 +249,7 @@ class TrainConfig:
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
         if self.value_range is not None:
-            low, high = _check_value_range(self.value_range)
+            low, high = check_value_range(self.value_range)
             # JSON stores a list: keep the declared tuple type.
             object.__setattr__(self, "value_range", (low, high))
         _check_augment(self)
@@ -289,8 +289,10 @@ class TrainConfig:
         _check_fields(TrainConfig, changes, "training option")
         if isinstance(network, presets.NetworkConfig):
             changes["network"] = network
-        elif network:
-            _check_fields(presets.NetworkConfig, network, "network option")
+        elif network is not None:
+            _check_fields(
+                presets.NetworkConfig, network, "network option", "network"
+            )
             changes["network"] = dataclasses.replace(self.network, **network)
         return dataclasses.replace(self, **changes)
 
@@ -317,10 +319,12 @@ class TrainConfig:
         >>> TrainConfig.from_dict(config.to_dict()) == config
         True
         """
+        _check_fields(cls, values, "training option", "values")
         values = dict(values)
-        _check_fields(cls, values, "training option")
         network = values.pop("network", {})
-        _check_fields(presets.NetworkConfig, network, "network option")
+        _check_fields(
+            presets.NetworkConfig, network, "network option", "network"
+        )
         return cls(network=presets.NetworkConfig(**network), **values)
 
     def summary(self) -> str:
@@ -384,23 +388,6 @@ RESUMABLE_FIELDS = frozenset(
 )
 
 
-def _check_value_range(value_range) -> tuple[float, float]:
-    try:
-        low, high = (float(value) for value in value_range)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            "`value_range` must be two numbers (black, white) or None; "
-            f"received {value_range!r}."
-        ) from error
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(
-            "`value_range` must be two finite numbers (black, white) with "
-            "black < white; "
-            f"received {value_range!r}."
-        )
-    return low, high
-
-
 def _check_augment(config: TrainConfig) -> None:
     probability, target = config.augment_probability, config.ada_target
     if (probability is not None or target is not None) and not config.augment:
@@ -427,7 +414,14 @@ def _flatten(values: dict, prefix: str = "") -> dict:
     return flat
 
 
-def _check_fields(cls, values: dict, kind: str) -> None:
+def _check_fields(cls, values: dict, kind: str, argument: str = "") -> None:
+    if not isinstance(values, dict):
+        # A str or list would be read as its characters or items, each
+        # reported as an unknown option.
+        raise ValueError(
+            f"`{argument}` must be a dict of {cls.__name__} fields and "
+            f"values; received {values!r}."
+        )
     fields = {field.name for field in dataclasses.fields(cls)}
     unknown = sorted(set(values) - fields)
     if unknown:

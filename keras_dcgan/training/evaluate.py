@@ -14,6 +14,7 @@ import keras
 
 from keras_dcgan import data
 from keras_dcgan import integrity
+from keras_dcgan.checks import check_non_negative_int
 from keras_dcgan.metrics import evaluate_gan
 from keras_dcgan.metrics import reference_statistics
 from keras_dcgan.metrics.extractors import FeatureExtractor
@@ -102,7 +103,7 @@ def evaluate_workdir(
         extractor: str. A `load_extractor` spec: `"inception"`,
             `"inception:PATH"`, `"classifier:PATH"`, `"keras:PATH[:LAYER]"`.
             Defaults to `"inception"`.
-        seed: int. Seed of the generated samples. Defaults to 0.
+        seed: int. Seed of the generated samples, >= 0. Defaults to 0.
         batch_size: int. Defaults to 64.
         split: str. Dataset split of the real images. Defaults to `"train"`.
         output: str or None. The JSON file to write; None writes
@@ -125,7 +126,18 @@ def evaluate_workdir(
     ...     extractor="classifier:digits.keras")  # doctest: +SKIP
     >>> result["fid"]  # doctest: +SKIP
     """
-    # An output that cannot be written fails before the work.
+    # The seed also draws the KID subsets, which NumPy seeds only with an
+    # int >= 0: checked before the model and the data load.
+    check_non_negative_int("seed", seed)
+    # An output that cannot be written fails before the work: a folder
+    # would fail only at the end, leaving a stray '.partial' file in it.
+    if output is not None and (
+        os.path.isdir(output) or os.fspath(output).endswith(("/", os.sep))
+    ):
+        raise IsADirectoryError(
+            f"output={output!r} is a directory; pass the path of a JSON file, "
+            f"e.g. {os.path.join(output, 'evaluation.json')!r}."
+        )
     base = workdir if os.path.isdir(workdir) else os.path.dirname(workdir)
     integrity.check_writable(
         output or os.path.join(base, "evaluation.json"), "output", False

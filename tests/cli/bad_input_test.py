@@ -164,6 +164,12 @@ def test_export_refuses_an_existing_version_before_loading(tmp_path, cli):
             ["sample", "--out=OUT"],
             "--out: Cannot tell the output format of 'OUT'",
         ),
+        # Before: 85 was written as 80 ms (GIFs store hundredths of a
+        # second); 10**8 raised PIL's OverflowError after generating.
+        (
+            ["interpolate", "--out=OUT.gif", "--frame_ms=85"],
+            "--frame_ms must be a multiple of 10 from 10 to 655350",
+        ),
     ],
 )
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """Array sources: IDX files, .npy/.npz files, numpy arrays, tf.data."""
 
 import gzip
+import re
 
 import numpy as np
 import pytest
@@ -261,6 +262,40 @@ def test_tf_dataset_nan_fails_when_read():
         tf.data.Dataset.from_tensor_slices(images), batch_size=4, cache=None
     )
     with pytest.raises(tf.errors.InvalidArgumentError, match="NaN or inf"):
+        first_batch(dataset)
+
+
+@pytest.mark.parametrize("value_range", ["05", (), (True, 255)])
+def test_value_range_must_be_two_numbers(value_range):
+    # Before: "05" was read character by character as (0.0, 5.0), and ()
+    # fell back to the dtype's default range, both silently.
+    images = np.zeros([4, 8, 8], np.uint8)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "`value_range` must be two finite numbers (black, white) with "
+            f"black < white, e.g. (0, 255); received {value_range!r}."
+        ),
+    ):
+        data.load(images, batch_size=2, value_range=value_range)
+
+
+def test_tf_dataset_negative_labels_fail_when_read():
+    # Before: -3 passed as a class id (the pipeline's own "no label" is -1)
+    # and a conditional GAN trained on it without a word.
+    images = np.zeros([4, 8, 8, 1], np.uint8)
+    labels = np.array([0, 1, -3, 1])
+    dataset = data.load(
+        tf.data.Dataset.from_tensor_slices((images, labels)),
+        batch_size=4,
+        with_labels=True,
+        shuffle=False,
+    )
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Labels of <tf.data.Dataset> include a negative class id; "
+        r"class ids must be >= 0",
+    ):
         first_batch(dataset)
 
 

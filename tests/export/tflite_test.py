@@ -1,6 +1,7 @@
 """Tests of the TFLite export, run with LiteRT's interpreter."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -153,6 +154,43 @@ def test_bad_arguments(generator, tmp_path):
     ).build_generator()
     with pytest.raises(ValueError, match="looks untrained"):
         convert_tflite(untrained)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        # Before: "false" read as True: a uint8 model, silently.
+        (
+            {"output_uint8": "false"},
+            "`output_uint8` must be True or False; received 'false'.",
+        ),
+        # Before: accepted as True, converting an untrained generator.
+        (
+            {"allow_untrained": "no"},
+            "`allow_untrained` must be True or False; received 'no'.",
+        ),
+        # Before: NumPy's "expected non-negative integer" (int8 only).
+        (
+            {"quantization": "int8", "seed": -1},
+            "`seed` must be an int >= 0; received -1.",
+        ),
+        # Before: True calibrated on one latent draw.
+        (
+            {"quantization": "int8", "calibration_samples": True},
+            "`calibration_samples` must be a positive integer; received True.",
+        ),
+    ],
+)
+def test_bad_conversion_arguments_are_named(generator, kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        convert_tflite(generator, **kwargs)
+
+
+def test_export_tflite_takes_a_pathlib_path(generator, tmp_path):
+    # Before: TypeError (PosixPath + str) after the conversion.
+    path = tmp_path / "generator.tflite"
+    assert export_tflite(generator, path) == str(path)
+    assert os.listdir(tmp_path) == ["generator.tflite"]
 
 
 def test_wrong_latents_are_an_error(converted):

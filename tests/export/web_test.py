@@ -293,6 +293,14 @@ def test_a_failed_export_leaves_the_old_site(generator, tmp_path, monkeypatch):
             ValueError,
             r"`batch_size` must be an int >= 1 .*received None",
         ),
+        # Before: accepted; the page's title read "3".
+        ({"title": 3}, ValueError, r"`title` must be a str; received 3\."),
+        # Before: accepted as True, exporting an untrained generator.
+        (
+            {"allow_untrained": "false"},
+            ValueError,
+            r"`allow_untrained` must be True or False; received 'false'\.",
+        ),
     ],
 )
 def test_bad_arguments_fail_clearly(
@@ -319,6 +327,21 @@ def test_bad_class_names_and_packages_fail_clearly(
             runtime="local",
             litert_package=package,
         )
+
+
+def test_an_unwritable_folder_fails_before_the_conversion(
+    generator, monkeypatch
+):
+    # Before: after the conversion, tempfile's FileNotFoundError named a
+    # hidden '/proc/.site.partial-...' folder.
+    def convert(*args, **kwargs):
+        raise AssertionError("converted before checking the folder")
+
+    monkeypatch.setattr(web, "convert_tflite", convert)
+    with pytest.raises(
+        PermissionError, match=r"directory='/proc/site' cannot be written"
+    ):
+        export_web(generator, "/proc/site")
 
 
 def test_untrained_generator_is_refused(tmp_path):

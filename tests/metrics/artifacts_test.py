@@ -54,3 +54,13 @@ def test_rejects_bad_input():
         checkerboard_score(np.zeros((6, 6)))
     with pytest.raises(ValueError, match="constant"):
         checkerboard_score(np.ones((2, 4, 4, 1)))
+
+
+def test_checkerboard_score_refuses_nan_images():
+    # Before: one NaN pixel made the score NaN, without a word.
+    images = np.zeros((2, 16, 16, 1))
+    images[1, 3, 4, 0] = np.nan
+    with pytest.raises(
+        ValueError, match=r"The images contain NaN or infinite values\."
+    ):
+        checkerboard_score(images)

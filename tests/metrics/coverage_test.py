@@ -34,3 +34,23 @@ def test_partial_coverage_matches_the_entropy_formula():
 def test_rejects_bad_input():
     with pytest.raises(ValueError, match="non-empty 2-D"):
         mode_coverage(np.zeros(5))
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "match"),
+    [
+        # Before: argmax read NaN rows as class 0: "1 class covered".
+        (
+            np.full((20, 5), np.nan),
+            r"`probabilities` contains NaN or infinite values\.",
+        ),
+        (
+            np.array([["a", "b"]] * 3),
+            r"`probabilities` must be class probabilities or logits "
+            r"\(numbers\); received dtype <U1\.",
+        ),
+    ],
+)
+def test_mode_coverage_refuses_values_that_are_not_scores(probabilities, match):
+    with pytest.raises(ValueError, match=match):
+        mode_coverage(probabilities)

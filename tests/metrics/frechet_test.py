@@ -109,3 +109,40 @@ def test_rejects_mismatched_dimensions_and_bad_arrays():
 def test_statistics_type_is_what_the_distance_takes():
     stats = FeatureStatistics(np.zeros(2), np.eye(2), 100, "x")
     assert frechet_distance(stats, stats) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("moments", "match"),
+    [
+        # Before: returned nan.
+        (
+            (np.full(2, np.nan), np.eye(2), np.zeros(2), np.eye(2)),
+            r"`mean_a` contains NaN or infinite values\.",
+        ),
+        # Before: returned 0.0 (the square root clipped the negative
+        # eigenvalues), a distance for no real distribution.
+        (
+            (np.zeros(2), -np.eye(2), np.zeros(2), np.eye(2)),
+            r"`covariance_a` has a negative variance \(-1\) on its diagonal",
+        ),
+        # Before: silently symmetrized.
+        (
+            (np.zeros(2), np.eye(2), np.zeros(2), np.array([[1.0, 2], [0, 1]])),
+            r"`covariance_b` is not symmetric \(entries differ from their "
+            r"transpose by up to 2\)",
+        ),
+        # Before: IndexError: tuple index out of range.
+        (
+            (0.0, 1.0, 0.0, 1.0),
+            r"Shapes do not match: means \(\) and \(\)",
+        ),
+        # Before: "could not convert string to float: 'a'".
+        (
+            ("a", np.eye(2), np.zeros(2), np.eye(2)),
+            r"`mean_a` must be an array of numbers; received 'a'\.",
+        ),
+    ],
+)
+def test_moments_that_describe_no_gaussian_are_refused(moments, match):
+    with pytest.raises(ValueError, match=match):
+        frechet_distance_from_moments(*moments)

@@ -55,3 +55,13 @@ def test_rejects_non_probabilities():
         inception_score(np.eye(2), splits=0)
     with pytest.raises(ValueError, match="3 samples for 4 splits"):
         inception_score(np.eye(3), splits=4)
+
+
+def test_probabilities_over_no_classes_are_refused():
+    # Before: NumPy's "zero-size array to reduction operation minimum".
+    with pytest.raises(
+        ValueError,
+        match=r"`probabilities` must be a non-empty 2-D array \(num_samples, "
+        r"num_classes\); received shape \(20, 0\)\.",
+    ):
+        inception_score(np.ones((20, 0)), splits=2)

@@ -79,3 +79,15 @@ def test_rejects_mismatched_features():
         kernel_distance(np.zeros((10, 2)), np.zeros((10, 3)))
     with pytest.raises(ValueError, match="at least 4 samples"):
         kernel_distance(np.zeros((1, 2)), np.zeros((10, 2)))
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_kid_seed_is_checked(seed):
+    # Before: NumPy's "expected non-negative integer" or "SeedSequence
+    # expects int", naming no argument (`keras-dcgan evaluate --seed=-1`).
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))
+    with pytest.raises(
+        ValueError, match=rf"`seed` must be an int >= 0; received {seed!r}\."
+    ):
+        kernel_distance(a, b, num_subsets=2, subset_size=5, seed=seed)

@@ -54,3 +54,14 @@ def test_rejects_bad_input():
         precision_recall(np.zeros((10, 2)), np.zeros((10, 2)), k=0)
     with pytest.raises(ValueError, match="dimensions differ"):
         precision_recall(np.zeros((10, 2)), np.zeros((10, 3)))
+
+
+def test_batch_size_is_checked_like_k():
+    # Before: True was accepted as a batch of one row.
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))
+    with pytest.raises(
+        ValueError,
+        match=r"`batch_size` must be a positive integer; received True\.",
+    ):
+        precision_recall(real, fake, batch_size=True)

@@ -68,3 +68,35 @@ def test_rejects_bad_updates():
         RunningStatistics(max_sample=-1)
     with pytest.raises(ValueError, match="non-empty 2-D"):
         compute_statistics(np.zeros((0, 3)))
+
+
+@pytest.mark.parametrize(
+    ("features", "match"),
+    [
+        # Before: the imaginary part was dropped with a NumPy warning.
+        (
+            np.ones((4, 2), complex),
+            r"`features` must be a 2-D array of real numbers \(num_samples, "
+            r"dim\); received dtype complex128\.",
+        ),
+        # Before: "could not convert string to float: 'abc'".
+        (
+            "abc",
+            r"`features` must be a 2-D array of real numbers \(num_samples, "
+            r"dim\); received a str\.",
+        ),
+        # Before: NumPy's "inhomogeneous shape" message, naming nothing.
+        ([[1.0, 2.0], [3.0]], r"`features` is not an array: "),
+    ],
+)
+def test_features_that_are_not_real_arrays_are_named(features, match):
+    with pytest.raises(ValueError, match=match):
+        compute_statistics(features)
+
+
+def test_running_statistics_seed_is_checked():
+    # Before: NumPy's "expected non-negative integer" at construction.
+    with pytest.raises(
+        ValueError, match=r"`seed` must be an int >= 0; received -1\."
+    ):
+        RunningStatistics(max_sample=10, seed=-1)

@@ -1,6 +1,7 @@
 """Generator and Discriminator: shapes, ranges, options, serialization."""
 
 import itertools
+import re
 
 import keras
 import numpy as np
@@ -108,13 +109,56 @@ def test_discriminator_outputs_unbounded_logits():
         (Generator, {"filters": 1.5}, "`filters` must be a positive"),
         (Discriminator, {"downsampling": "max"}, "Unknown downsampling"),
         (Discriminator, {"kernel_size": 0}, "`kernel_size` must be a pos"),
-        (Discriminator, {"dropout": 1.0}, r"`dropout` must be in \[0, 1\)"),
+        (
+            Discriminator,
+            {"dropout": 1.0},
+            r"`dropout` must be a number in \[0, 1\)",
+        ),
         (Discriminator, {"image_size": 0}, "`image_size` must be a pos"),
     ],
 )
 def test_invalid_options_raise_clear_errors(network, kwargs, message):
     with pytest.raises(ValueError, match=message):
         network(**kwargs)
+
+
+@pytest.mark.parametrize("network", [Generator, Discriminator])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        # Before: a TypeError from inside Keras's LeakyReLU.
+        (
+            {"leaky_relu_slope": "0.2"},
+            "`leaky_relu_slope` must be a finite number >= 0; received '0.2'.",
+        ),
+        # Before: accepted, every leaky ReLU then output NaN.
+        (
+            {"leaky_relu_slope": float("nan")},
+            "`leaky_relu_slope` must be a finite number >= 0; received nan.",
+        ),
+        # Before: accepted as True (batch statistics across replicas).
+        (
+            {"synchronized_batch_norm": "false"},
+            "`synchronized_batch_norm` must be True or False; received "
+            "'false'.",
+        ),
+    ],
+)
+def test_number_and_bool_options_are_checked(network, kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        network(image_size=16, channels=1, **TINY, **kwargs)
+
+
+@pytest.mark.parametrize("dropout", ["0.5", None])
+def test_discriminator_dropout_must_be_a_number(dropout):
+    # Before: TypeError: '<=' not supported between 'float' and 'str'.
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"`dropout` must be a number in [0, 1); received {dropout!r}."
+        ),
+    ):
+        Discriminator(image_size=16, channels=1, dropout=dropout, **TINY)
 
 
 @pytest.mark.parametrize(

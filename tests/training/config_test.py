@@ -191,6 +191,12 @@ def test_bool_fields_refuse_strings(name):
             {"value_range": (0, float("inf"))},
             "`value_range` must be two finite numbers",
         ),
+        # Before: read character by character, as (0.0, 5.0).
+        (
+            {"value_range": "05"},
+            r"`value_range` must be two finite numbers \(black, white\) with "
+            r"black < white, e.g. \(0, 255\); received '05'.",
+        ),
         (
             {"augment": "translation,zoom"},
             r"Unknown or repeated augmentation \['zoom'\] in "
@@ -265,3 +271,36 @@ def test_build_gan_passes_the_r1_settings_to_compile():
     config = get_train_config("mnist", network={"latent_dim": 8})
     gan = build_gan(config.replace(r1_weight=0.4, r1_interval=4))
     assert (gan.r1_weight, gan.r1_interval) == (0.4, 4)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        # Before: "Unknown network option(s) ['x']", the string's letters.
+        (
+            lambda: get_train_config("mnist", network="x"),
+            r"`network` must be a dict of NetworkConfig fields and values; "
+            r"received 'x'\.",
+        ),
+        # Before: silently ignored (an empty list is falsy).
+        (
+            lambda: TrainConfig().replace(network=[]),
+            r"`network` must be a dict of NetworkConfig fields and values; "
+            r"received \[\]\.",
+        ),
+        # Before: TypeError: 'int' object is not iterable.
+        (
+            lambda: TrainConfig.from_dict({"epochs": 2, "network": 5}),
+            r"`network` must be a dict of NetworkConfig fields and values; "
+            r"received 5\.",
+        ),
+        (
+            lambda: TrainConfig.from_dict([1]),
+            r"`values` must be a dict of TrainConfig fields and values; "
+            r"received \[1\]\.",
+        ),
+    ],
+)
+def test_settings_that_are_not_dicts_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
