@@ -21,6 +21,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
+def load_benchmark(name: str):
+    """Imports `benchmarks/NAME.py` as a module (benchmarks is no package).
+
+    The benchmarks define their flags only when run as scripts, so
+    importing one leaves absl's global flags alone.
+    """
+    import importlib.util
+
+    path = pathlib.Path(__file__).parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def child_env(**changes):
     """The environment for a child Python process of a test.
 

@@ -1,23 +1,15 @@
 """benchmarks/conv_cost.py: the layers it times and the arithmetic it counts."""
 
-import importlib.util
-import os
-
 import pytest
 import tensorflow as tf
 
 from keras_dcgan.models import presets
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.conftest import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def conv_cost():
-    path = os.path.join(ROOT, "benchmarks", "conv_cost.py")
-    spec = importlib.util.spec_from_file_location("conv_cost", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("conv_cost")
 
 
 def test_it_finds_every_convolution_of_the_mnist_networks(conv_cost):

@@ -1,6 +1,5 @@
 """The quality benchmark's data: the CIFAR-10 halves and their errors."""
 
-import importlib.util
 import io
 import os
 import tarfile
@@ -9,16 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import load_benchmark
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
 def sample_quality():
-    path = os.path.join(ROOT, "benchmarks", "sample_quality.py")
-    spec = importlib.util.spec_from_file_location("sample_quality", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("sample_quality")
 
 
 def write_archive(folder, classes=("cat", "airplane"), per_class=4):

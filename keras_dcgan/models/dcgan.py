@@ -924,7 +924,7 @@ class DCGAN(keras.Model):
         else:
             shape = getattr(x, "shape", None)
             where = "The images `x`"
-        if shape is not None and shape.__class__ is not tuple:
+        if shape is not None:
             shape = tf.TensorShape(shape)
             shape = None if shape.rank is None else tuple(shape.as_list())
         if shape is not None and (
@@ -1013,11 +1013,6 @@ class DCGAN(keras.Model):
         if not self.conditional:
             return None
         if getattr(self, "fake_labels", "uniform") == "data":
-            if real_labels is None:
-                raise ValueError(
-                    "fake_labels='data' gives the fakes the real batch's "
-                    "labels; this step has none."
-                )
             return real_labels
         uniform = self._noise(position, [1], "uniform")[:, 0]
         labels = tf.cast(tf.floor(uniform * self.num_classes), tf.int32)

@@ -20,14 +20,21 @@ LEARNING_RATE = 0.1
 
 
 @pytest.mark.parametrize(
-    "conditioning",
+    ("conditioning", "options"),
     # Each case is a child process of about 45 s on 2 shared cores.
-    ["projection", pytest.param("channels", marks=pytest.mark.slow)],
+    [
+        ("projection", {}),
+        pytest.param("channels", {}, marks=pytest.mark.slow),
+        # Each replica's fakes take its own slice of the real labels, which
+        # together are the single device's batch labels.
+        ("projection", {"fake_labels": "data", "reuse_fakes": True}),
+    ],
 )
-def test_two_replicas_equal_one_device(tmp_path, conditioning):
+def test_two_replicas_equal_one_device(tmp_path, conditioning, options):
     out = tmp_path / "result.npz"
+    case = {"conditioning": conditioning, "compile": options}
     done = subprocess.run(
-        [sys.executable, __file__, json.dumps(conditioning), str(out)],
+        [sys.executable, __file__, json.dumps(case), str(out)],
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
         capture_output=True,
         text=True,
@@ -56,7 +63,7 @@ def test_two_replicas_equal_one_device(tmp_path, conditioning):
         )
 
 
-def _child(conditioning, out):
+def _child(case, out):
     import keras
     import tensorflow as tf
 
@@ -78,11 +85,12 @@ def _child(conditioning, out):
                 synchronized_batch_norm=True,
                 num_classes=3,
                 label_embedding_dim=4,
-                conditioning=conditioning,
+                conditioning=case["conditioning"],
             )
             gan.compile(
                 keras.optimizers.SGD(LEARNING_RATE),
                 keras.optimizers.SGD(LEARNING_RATE),
+                **case["compile"],
             )
         return gan
 

@@ -127,22 +127,6 @@ def test_two_replicas_with_lazy_r1(tmp_path):
     _assert_runs_equal(result)
 
 
-def test_two_replicas_with_the_real_batchs_labels_for_the_fakes(tmp_path):
-    # fake_labels="data": each replica's fakes take its own slice of the
-    # real labels, which together are the single device's batch labels.
-    (result,) = _run_child(
-        tmp_path,
-        {
-            "loss": "non_saturating",
-            "optimizer": "sgd",
-            "synchronized": True,
-            "num_classes": 3,
-            "compile": {"fake_labels": "data", "reuse_fakes": True},
-        },
-    )
-    _assert_runs_equal(result)
-
-
 def test_two_replicas_with_adam_ema_and_uneven_batch(tmp_path):
     # 7 images at batch size 4: the last batch of 3 splits unevenly between
     # the replicas, so losses must be averaged over the true global batch.
@@ -223,7 +207,6 @@ def _run_case(case, mirrored, single):
                 generator_filters=4,
                 discriminator_filters=4,
                 synchronized_batch_norm=case.get("synchronized", False),
-                num_classes=case.get("num_classes"),
                 discriminator_normalization=case.get(
                     "discriminator_normalization", "batch"
                 ),
@@ -260,9 +243,6 @@ def _run_case(case, mirrored, single):
     images = rng.uniform(
         -1, 1, (case.get("num_images", BATCH_SIZE), 16, 16, 1)
     ).astype("float32")
-    labels = None
-    if case.get("num_classes"):
-        labels = np.arange(len(images)) % case["num_classes"]
     reference = build(single)
     initial = reference.get_weights()
     arrays = {
@@ -272,12 +252,7 @@ def _run_case(case, mirrored, single):
         gan = reference if label == "single" else build(strategy)
         gan.set_weights(initial)
         history = gan.fit(
-            images,
-            labels,
-            batch_size=BATCH_SIZE,
-            epochs=1,
-            shuffle=False,
-            verbose=0,
+            images, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0
         )
         for weight in gan.weights:
             arrays[f"{label}/{weight.path}"] = np.asarray(weight.numpy())
