@@ -21,6 +21,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Undoes what a test's in-process command line sets in `os.environ`.
+
+    `keras-dcgan` sets TensorFlow's variables (`TF_ENABLE_ONEDNN_OPTS`,
+    `TF_CPP_MIN_LOG_LEVEL`) with `setdefault`; left in place they would
+    reach the child processes of later tests.
+    """
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def load_benchmark(name: str):
     """Imports `benchmarks/NAME.py` as a module (benchmarks is no package).
 

@@ -14,12 +14,6 @@ from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models import presets
 
-# `TrainConfig.jit_compile=None` compiles the step with XLA for images up to
-# this many pixels a side: XLA fuses the small layers' element-wise work,
-# and TensorFlow's oneDNN convolutions win on larger images on a CPU with
-# AVX-512 (64x64: 1.6x; on an AVX2-only CPU XLA stays ahead).
-XLA_MAX_IMAGE_SIZE = 32
-
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
@@ -130,13 +124,14 @@ class TrainConfig:
             `"uniform"`.
         jit_compile: bool or None. Compile the training step with XLA,
             which fuses its element-wise work (batch norm, activations,
-            losses, Adam) into a few kernels. None (the default) chooses by
-            image size: XLA for images of at most `XLA_MAX_IMAGE_SIZE` (32)
-            pixels a side, where it trains 1.0-1.5x faster than TensorFlow's
-            graph on a 2-core CPU; for larger ones TensorFlow's graph
-            (oneDNN convolutions) on a CPU with AVX-512, where it is 1.6x
-            faster than XLA at 64x64, and XLA elsewhere (1.47x faster than
-            the graph at 64x64 on an AVX2-only CPU; docs/performance.md).
+            losses, Adam) into a few kernels. None (the default) chooses
+            the faster step for the machine: with a GPU, XLA (Keras's own
+            choice); on a CPU, TensorFlow's graph where its oneDNN kernels
+            are on (the `keras-dcgan` command turns them on; 1.1x XLA's
+            steps for `make demo`'s digits, 1.4-1.6x XLA at 64x64), XLA
+            where they are off (1.4-1.5x faster than TensorFlow's default
+            kernels) and for mixed precision on a CPU without bfloat16
+            units (docs/performance.md).
             True or False forces the choice.
             A step distributed over several replicas runs without XLA (its
             cross-replica reductions do not compile), as Keras's own default

@@ -41,7 +41,6 @@ from keras_dcgan.models import blocks
 from keras_dcgan.models.dcgan import DCGAN
 from keras_dcgan.models.dcgan import check_finite_images
 from keras_dcgan.models.dcgan import check_pixel_range
-from keras_dcgan.training import config as config_lib
 from keras_dcgan.training import workdir as workdir_lib
 from keras_dcgan.training.checkpoint import WorkdirCheckpoint
 from keras_dcgan.training.config import TrainConfig
@@ -211,12 +210,10 @@ def build_gan(config: TrainConfig) -> DCGAN:
 def uses_xla(config: TrainConfig) -> bool:
     """Whether `config`'s training step is XLA-compiled here.
 
-    `config.jit_compile` when set; when None, XLA for images of at most
-    `config_lib.XLA_MAX_IMAGE_SIZE` pixels a side (28x28, 32x32) and
-    TensorFlow's graph for larger ones. Never under a `tf.distribute`
-    strategy with more than one replica in sync: XLA does not compile the
-    step's cross-replica reductions there (Keras's `jit_compile="auto"`
-    makes the same choice).
+    `config.jit_compile` when set; when None, the choice of `wants_xla`.
+    Never under a `tf.distribute` strategy with more than one replica in
+    sync: XLA does not compile the step's cross-replica reductions there
+    (Keras's `jit_compile="auto"` makes the same choice).
 
     Args:
         config: TrainConfig. The settings; call in the strategy's scope.
@@ -229,40 +226,79 @@ def uses_xla(config: TrainConfig) -> bool:
 
 
 def wants_xla(config: TrainConfig) -> bool:
-    """`config.jit_compile`, or when None the choice by image size and CPU.
+    """`config.jit_compile`, or when None the faster step for this machine.
 
-    Above `config_lib.XLA_MAX_IMAGE_SIZE`, TensorFlow's graph only where
-    the CPU has AVX-512: its oneDNN convolutions beat XLA's by 1.6x at
-    64x64 there, but lost by 1.47x on an AVX2-only CPU
-    (docs/performance.md).
+    With a GPU, XLA (Keras's own `jit_compile="auto"`). On a CPU,
+    TensorFlow's graph where its oneDNN kernels are on (`onednn_enabled`):
+    1.0-1.1x XLA's speed for the `mnist` preset and 1.4-1.6x for the
+    `celeba64` preset, whose convolutions XLA runs without oneDNN. XLA
+    where they are off,
+    since it beats TensorFlow's default kernels 1.4-1.5x, and for mixed
+    precision on a CPU without bfloat16 units, where the graph's bfloat16
+    kernels ran 11x slower than XLA (docs/performance.md).
     """
     if config.jit_compile is not None:
         return config.jit_compile
-    return (
-        config.network.image_size <= config_lib.XLA_MAX_IMAGE_SIZE
-        or not cpu_has_avx512()
-    )
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    if config.precision != "float32" and not (
+        config.precision == "mixed_bfloat16" and cpu_has_bfloat16()
+    ):
+        return True
+    return not onednn_enabled()
+
+
+def onednn_enabled() -> bool:
+    """Whether this process's TensorFlow runs its oneDNN CPU kernels.
+
+    TensorFlow decides once, when it is imported: `TF_ENABLE_ONEDNN_OPTS=1`
+    (which the `keras-dcgan` command sets unless the environment already
+    sets it) turns them on, `=0` off; unset, its x86 builds turn them on
+    only on CPUs with AVX-512 VNNI, bfloat16 or AMX units.
+
+    Returns:
+        bool. Where TensorFlow cannot be asked (a build without the
+        query), whether the CPU has AVX-512 (`cpu_has_avx512`), the
+        nearest guess at TensorFlow's default.
+    """
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return cpu_has_avx512()
+    is_enabled = getattr(_pywrap_util_port, "IsMklEnabled", None)
+    return bool(is_enabled()) if is_enabled else cpu_has_avx512()
 
 
 @functools.cache
-def cpu_has_avx512(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """Whether the CPU lists the `avx512f` flag in `cpuinfo` (Linux).
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The CPU's feature flags, from the first `flags` line of `cpuinfo`.
 
     Args:
-        cpuinfo: str. The file to read. Defaults to `"/proc/cpuinfo"`.
+        cpuinfo: str. The file to read (Linux). Defaults to
+            `"/proc/cpuinfo"`.
 
     Returns:
-        bool. True also where the file cannot be read or has no flags
-        line (another OS): the choice measured on AVX-512 then applies.
+        frozenset of str, such as `"avx2"` or `"avx512_bf16"`; empty where
+        the file cannot be read or has no flags line (another OS).
     """
     try:
         with open(cpuinfo) as file:
             for line in file:
                 if line.startswith("flags"):
-                    return "avx512f" in line.split(":", 1)[-1].split()
+                    return frozenset(line.split(":", 1)[-1].split())
     except OSError:
         pass
-    return True
+    return frozenset()
+
+
+def cpu_has_avx512(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU lists the `avx512f` flag (see `cpu_flags`)."""
+    return "avx512f" in cpu_flags(cpuinfo)
+
+
+def cpu_has_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU has bfloat16 units: `avx512_bf16` or `amx_bf16`."""
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags(cpuinfo))
 
 
 def check_networks(config: TrainConfig) -> None:
@@ -567,12 +603,21 @@ def _train(
         xla, wanted = uses_xla(config), wants_xla(config)
         if config.jit_compile is None and xla == wanted:
             size = config.network.image_size
-            how = (
-                "XLA-compiled"
-                if xla
-                else "TensorFlow's graph (faster than XLA on large images "
-                "with AVX-512)"
-            )
+            if not xla:
+                how = "TensorFlow's graph with its oneDNN kernels"
+            elif tf.config.list_physical_devices("GPU"):
+                how = "XLA-compiled"
+            elif onednn_enabled():
+                how = (
+                    f"XLA-compiled ({config.precision} on a CPU without "
+                    "bfloat16 units runs slower in TensorFlow's graph)"
+                )
+            else:
+                how = (
+                    "XLA-compiled; TensorFlow's oneDNN kernels are off "
+                    "(TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported "
+                    "turns them on, and with them the faster graph)"
+                )
             _print(
                 verbose,
                 f"Training step for {size}x{size} images: {how} "

@@ -344,3 +344,37 @@ def test_another_preset_or_an_unreadable_config_does_not_resume(tmp_path):
     text, config = _config_from_flags("--preset=mnist", f"--workdir={tmp_path}")
     assert "Continuing" not in text
     assert TrainConfig.from_dict(config) == get_train_config("mnist")
+
+
+_ONEDNN_AFTER_RUN = """
+import sys
+from keras_dcgan.cli import main
+try:
+    main.run(["keras-dcgan", "sample", "--help"])
+except SystemExit:
+    pass
+from keras_dcgan.training.trainer import onednn_enabled
+print(onednn_enabled())
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "True"), ("0", "False")]
+)
+def test_the_command_runs_tensorflow_with_onednn_kernels_unless_told(
+    value, expected
+):
+    # TensorFlow's x86 builds leave them off on AVX2 CPUs, where they train
+    # 1.1-2x faster (docs/performance.md); an explicit setting wins.
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    if value is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = value
+    result = subprocess.run(
+        [sys.executable, "-c", _ONEDNN_AFTER_RUN],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
