@@ -17,6 +17,10 @@ and their spread, and each run's distance from its trainer's median. The
 same run measures this CPU's matmul and convolution peak (TensorFlow,
 float32 and bfloat16) and the model GFLOP/s each trainer reaches.
 
+TensorFlow's oneDNN kernels are on for keras-dcgan (`--onednn=on`, as the
+`keras-dcgan` command runs; TensorFlow's x86 builds otherwise turn them on
+only on CPUs with AVX-512 VNNI, bfloat16 or AMX units).
+
 PyTorch is a benchmark-only dependency: `pip install "keras-dcgan[bench]"`
 (the CPU build of torch 2.13.0).
 
@@ -25,6 +29,7 @@ Usage:
         --pairs=3 --steps=200
     python benchmarks/peer_pytorch.py --sizes=64 --pairs=3 --steps=20
     python benchmarks/peer_pytorch.py --sizes=28 --reuse_fakes
+    python benchmarks/peer_pytorch.py --sizes=64 --jit_compile=true --onednn=off
 """
 
 import argparse
@@ -249,6 +254,14 @@ def load_average():
     return os.getloadavg()[0]
 
 
+def tensorflow_env(onednn):
+    """The environment of a TensorFlow worker for `--onednn`."""
+    env = dict(os.environ)
+    if onednn != "default":
+        env["TF_ENABLE_ONEDNN_OPTS"] = "1" if onednn == "on" else "0"
+    return env
+
+
 def measure(args, worker, size, precision):
     command = [
         sys.executable,
@@ -265,7 +278,11 @@ def measure(args, worker, size, precision):
     command.append(f"--jit_compile={args.jit_compile}")
     load = load_average()
     output = subprocess.run(
-        command, check=True, capture_output=True, text=True
+        command,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=tensorflow_env(args.onednn),
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["load"] = load
@@ -290,6 +307,14 @@ def main():
         choices=["default", "true", "false"],
         default="default",
         help="XLA for DCGAN.fit; `default` keeps DCGAN.compile's choice.",
+    )
+    parser.add_argument(
+        "--onednn",
+        choices=["on", "off", "default"],
+        default="on",
+        help="TensorFlow's oneDNN kernels for keras-dcgan "
+        "(TF_ENABLE_ONEDNN_OPTS): `on` as the keras-dcgan command runs, "
+        "`default` leaves TensorFlow's choice by CPU.",
     )
     parser.add_argument("--no_peaks", action="store_true")
     parser.add_argument("--worker", choices=["keras", "torch", "peaks"])
@@ -321,7 +346,7 @@ def main():
         f"batch {args.batch_size}, {args.steps} timed steps after "
         f"{args.warmup} warm-up steps, {args.pairs} alternating pairs "
         f"(keras-dcgan, PyTorch), reuse_fakes={args.reuse_fakes}, "
-        f"jit_compile={args.jit_compile}, "
+        f"jit_compile={args.jit_compile}, onednn={args.onednn}, "
         f"load average at start {load_average():.1f}",
         flush=True,
     )
@@ -347,6 +372,7 @@ def main():
             subprocess.run(
                 [sys.executable, __file__, "--worker=peaks"],
                 check=True,
+                env=tensorflow_env(args.onednn),
                 capture_output=True,
                 text=True,
             )
