@@ -481,11 +481,10 @@ TRAIN_PRESETS = {
     ),
     # The paper's recipe as published.
     "cifar10": _preset("cifar10", "cifar10", epochs=30),
-    # 64x64 trains without XLA on a CPU with AVX-512 (`jit_compile` None
-    # chooses by size and CPU): TensorFlow's graph (oneDNN convolutions) ran
-    # 128 img/s against XLA's 80 on a 2-core AVX-512 CPU, where PyTorch's
-    # loop ran 100; on an AVX2-only CPU XLA ran 25 against the graph's 17
-    # (docs/performance.md).
+    # 64x64 trains without XLA wherever TensorFlow's oneDNN kernels are on
+    # (`jit_compile` None): its graph ran 128 img/s against XLA's 80 on a
+    # 2-core AVX-512 CPU (PyTorch's loop: 100), and 43 against 31 on an
+    # AVX2 CPU with oneDNN turned on (PyTorch: 34; docs/performance.md).
     "celeba64": _preset("celeba64", "celeba", epochs=10),
 }
 
