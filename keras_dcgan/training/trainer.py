@@ -609,14 +609,14 @@ def _train(
                 how = "XLA-compiled"
             elif onednn_enabled():
                 how = (
-                    f"XLA-compiled ({config.precision} on a CPU without "
-                    "bfloat16 units runs slower in TensorFlow's graph)"
+                    f"XLA-compiled: {config.precision} runs slower in "
+                    "TensorFlow's graph on a CPU without bfloat16 units"
                 )
             else:
                 how = (
-                    "XLA-compiled; TensorFlow's oneDNN kernels are off "
-                    "(TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported "
-                    "turns them on, and with them the faster graph)"
+                    "XLA-compiled: TensorFlow's oneDNN kernels are off, and "
+                    "TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported "
+                    "turns them on for the faster graph"
                 )
             _print(
                 verbose,

@@ -157,9 +157,10 @@ def test_the_run_says_which_step_it_chose_and_how_to_get_the_faster_one(
     onednn(False)
     train(_config(), str(tmp_path / "xla"), dataset=tiny_dataset())
     assert (
-        "Training step for 16x16 images: XLA-compiled; TensorFlow's oneDNN "
-        "kernels are off (TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is "
-        "imported turns them on, and with them the faster graph)"
+        "Training step for 16x16 images: XLA-compiled: TensorFlow's oneDNN "
+        "kernels are off, and TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is "
+        "imported turns them on for the faster graph (set jit_compile to "
+        "choose)."
     ) in capsys.readouterr().out.replace("\n", " ")
     onednn(True)
     train(_config(), str(tmp_path / "graph"), dataset=tiny_dataset())
@@ -180,8 +181,9 @@ def test_the_run_says_why_mixed_precision_is_xla_compiled(
     gan = train(config, str(tmp_path / "run"), dataset=tiny_dataset())
     assert gan.jit_compile is True
     assert (
-        "Training step for 16x16 images: XLA-compiled (mixed_bfloat16 on a "
-        "CPU without bfloat16 units runs slower in TensorFlow's graph)"
+        "Training step for 16x16 images: XLA-compiled: mixed_bfloat16 runs "
+        "slower in TensorFlow's graph on a CPU without bfloat16 units (set "
+        "jit_compile to choose)."
     ) in capsys.readouterr().out.replace("\n", " ")
 
 
