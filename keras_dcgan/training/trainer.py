@@ -228,24 +228,48 @@ def uses_xla(config: TrainConfig) -> bool:
 def wants_xla(config: TrainConfig) -> bool:
     """`config.jit_compile`, or when None the faster step for this machine.
 
-    With a GPU, XLA (Keras's own `jit_compile="auto"`). On a CPU,
-    TensorFlow's graph where its oneDNN kernels are on (`onednn_enabled`):
-    1.0-1.1x XLA's speed for the `mnist` preset and 1.4-1.6x for the
-    `celeba64` preset, whose convolutions XLA runs without oneDNN. XLA
-    where they are off,
-    since it beats TensorFlow's default kernels 1.4-1.5x, and for mixed
-    precision on a CPU without bfloat16 units, where the graph's bfloat16
-    kernels ran 11x slower than XLA (docs/performance.md).
+    See `step_choice`.
+    """
+    return step_choice(config)[0]
+
+
+def step_choice(config: TrainConfig) -> tuple[bool, str]:
+    """Whether `config`'s step wants XLA, and the words that say why.
+
+    `config.jit_compile` when set. When None: with a GPU, XLA (Keras's own
+    `jit_compile="auto"`). On a CPU, TensorFlow's graph where its oneDNN
+    kernels are on (`onednn_enabled`): 1.0-1.1x XLA's speed for the
+    `mnist` preset and 1.4-1.6x for the `celeba64` preset, whose
+    convolutions XLA runs without oneDNN. XLA where they are off, since it
+    beats TensorFlow's default kernels 1.4-1.5x, and for mixed precision
+    on a CPU without bfloat16 units, where the graph's bfloat16 kernels
+    ran 11x slower than XLA (docs/performance.md).
+
+    Args:
+        config: TrainConfig. The settings.
+
+    Returns:
+        `(bool, str)`: XLA or not, and how the run describes the step.
     """
     if config.jit_compile is not None:
-        return config.jit_compile
+        how = "XLA-compiled" if config.jit_compile else "TensorFlow's graph"
+        return config.jit_compile, how
     if tf.config.list_physical_devices("GPU"):
-        return True
+        return True, "XLA-compiled"
+    if not onednn_enabled():
+        return True, (
+            "XLA-compiled: TensorFlow's oneDNN kernels are off, and "
+            "TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported turns "
+            "them on for the faster graph"
+        )
     if config.precision != "float32" and not (
         config.precision == "mixed_bfloat16" and cpu_has_bfloat16()
     ):
-        return True
-    return not onednn_enabled()
+        return True, (
+            f"XLA-compiled: {config.precision} runs slower in TensorFlow's "
+            "graph on a CPU without bfloat16 units"
+        )
+    return False, "TensorFlow's graph with its oneDNN kernels"
 
 
 def onednn_enabled() -> bool:
@@ -600,24 +624,10 @@ def _train(
                     "dataset changed. Pass {overwrite} to start again.",
                     overwrite=True,
                 )
-        xla, wanted = uses_xla(config), wants_xla(config)
+        xla = uses_xla(config)
+        wanted, how = step_choice(config)
         if config.jit_compile is None and xla == wanted:
             size = config.network.image_size
-            if not xla:
-                how = "TensorFlow's graph with its oneDNN kernels"
-            elif tf.config.list_physical_devices("GPU"):
-                how = "XLA-compiled"
-            elif onednn_enabled():
-                how = (
-                    f"XLA-compiled: {config.precision} runs slower in "
-                    "TensorFlow's graph on a CPU without bfloat16 units"
-                )
-            else:
-                how = (
-                    "XLA-compiled: TensorFlow's oneDNN kernels are off, and "
-                    "TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported "
-                    "turns them on for the faster graph"
-                )
             _print(
                 verbose,
                 f"Training step for {size}x{size} images: {how} "

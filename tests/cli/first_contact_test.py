@@ -347,7 +347,6 @@ def test_another_preset_or_an_unreadable_config_does_not_resume(tmp_path):
 
 
 _ONEDNN_AFTER_RUN = """
-import sys
 from keras_dcgan.cli import main
 try:
     main.run(["keras-dcgan", "sample", "--help"])

@@ -87,20 +87,6 @@ def test_mixed_precision_is_xla_compiled_without_bfloat16_units(
     assert wants(_config(precision="mixed_float16")) is True
 
 
-@pytest.mark.parametrize(
-    ("flags", "expected"),
-    [
-        ("fpu avx2 avx512f avx512_bf16", True),
-        ("fpu avx2 amx_bf16 amx_tile", True),
-        ("fpu avx2 avx512f avx512_vnni", False),
-    ],
-)
-def test_cpu_has_bfloat16_reads_the_flags_line(tmp_path, flags, expected):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\n")
-    assert trainer_lib.cpu_has_bfloat16(str(cpuinfo)) is expected
-
-
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("0", False)])
 def test_onednn_enabled_reports_what_tensorflow_was_started_with(
     value, expected
@@ -123,18 +109,21 @@ def test_onednn_enabled_reports_what_tensorflow_was_started_with(
 
 
 @pytest.mark.parametrize(
-    ("flags", "expected"),
+    ("check", "flags", "expected"),
     [
-        ("fpu sse2 avx2 fma avx512f avx512bw", True),
-        ("fpu sse2 avx2 fma bmi2", False),
+        ("cpu_has_avx512", "fpu sse2 avx2 fma avx512f avx512bw", True),
+        ("cpu_has_avx512", "fpu sse2 avx2 fma bmi2", False),
         # A flag that only contains the name does not count.
-        ("fpu avx2 avx512_bf16x", False),
+        ("cpu_has_avx512", "fpu avx2 avx512_bf16x", False),
+        ("cpu_has_bfloat16", "fpu avx2 avx512f avx512_bf16", True),
+        ("cpu_has_bfloat16", "fpu avx2 amx_bf16 amx_tile", True),
+        ("cpu_has_bfloat16", "fpu avx2 avx512f avx512_vnni", False),
     ],
 )
-def test_cpu_has_avx512_reads_the_flags_line(tmp_path, flags, expected):
+def test_cpu_checks_read_the_flags_line(tmp_path, check, flags, expected):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\n")
-    assert trainer_lib.cpu_has_avx512(str(cpuinfo)) is expected
+    assert getattr(trainer_lib, check)(str(cpuinfo)) is expected
 
 
 def test_an_unreadable_cpuinfo_reads_as_no_avx512(tmp_path):
