@@ -21,6 +21,7 @@ compile the DCGAN inside `strategy.scope()`:
 See docs/scaling.md for the commands.
 """
 
+import contextlib
 from collections.abc import Sequence
 
 import tensorflow as tf
@@ -46,8 +47,9 @@ def get_strategy(
         devices: sequence of str or None. Devices for `"one_device"` (exactly
             one) and `"mirrored"` (one or more), such as `["GPU:0", "GPU:1"]`.
             None picks the first GPU for `"one_device"` (the CPU if there is
-            none) and all GPUs for `"mirrored"`. Other strategies take no
-            devices. Defaults to None.
+            none) and all GPUs for `"mirrored"`. Each must be a device of
+            this machine (`tf.config.list_logical_devices()`), listed once.
+            Other strategies take no devices. Defaults to None.
         tpu: str or None. For `"tpu"`: the TPU name or `grpc://` address;
             None (or `""`) finds the TPU of a Cloud TPU VM. Defaults to None.
         communication: str. Cross-host all-reduce of `"multi_worker"`:
@@ -70,6 +72,11 @@ def get_strategy(
         raise ValueError(
             f"Unknown communication {communication!r}; expected one of "
             f"{list(COMMUNICATIONS)}."
+        )
+    if isinstance(devices, str | bytes):
+        raise ValueError(
+            "`devices` must be a list of device names such as ['GPU:0', "
+            f"'GPU:1']; received the string {devices!r}."
         )
     if devices is not None and name not in ("one_device", "mirrored"):
         raise ValueError(
@@ -97,12 +104,15 @@ def get_strategy(
                 "Strategy 'one_device' takes exactly one device; received "
                 f"{list(devices)}."
             )
+        _check_devices(devices)
         return tf.distribute.OneDeviceStrategy(devices[0])
     if name == "mirrored":
         if devices is not None and not devices:
             raise ValueError(
                 "Strategy 'mirrored' needs at least one device; received []."
             )
+        if devices is not None:
+            _check_devices(devices)
         return tf.distribute.MirroredStrategy(
             None if devices is None else list(devices)
         )
@@ -118,6 +128,91 @@ def get_strategy(
             )
         )
     return _tpu_strategy(tpu)
+
+
+def _check_devices(devices: Sequence[str]) -> None:
+    """Raises a `ValueError` unless each of `devices` exists, once.
+
+    A strategy over a device that does not exist fails late or never:
+    `MirroredStrategy(["GPU:0", "GPU:1"])` on a machine without GPUs waits
+    forever in its first all-reduce, deaf to Ctrl-C, and `OneDeviceStrategy`
+    quietly runs on another device. Each name is compared with TensorFlow's
+    logical devices (so CPUs split with
+    `tf.config.set_logical_device_configuration` count), in any spelling
+    TensorFlow reads: `"GPU:0"`, `"/gpu:0"`, `"/device:GPU:0"` or
+    `"/job:localhost/replica:0/task:0/device:GPU:0"`. A part left out (no
+    index in `"/gpu"`, no job) matches any. This initializes TensorFlow's
+    devices, as creating the strategy would.
+
+    Args:
+        devices: sequence of str. Device names.
+
+    Example:
+    >>> _check_devices(["CPU:0"])
+    >>> _check_devices(["CPU:99"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `devices`: 'CPU:99' is not a device of this machine; ...
+    """
+    logical = [
+        _local_spec(tf.DeviceSpec.from_string(device.name))
+        for device in tf.config.list_logical_devices()
+    ]
+    available = ", ".join(_short_name(spec) for spec in logical)
+    seen = {}
+    for device in devices:
+        spec = None
+        if isinstance(device, str) and device.strip():
+            with contextlib.suppress(ValueError):
+                spec = tf.DeviceSpec.from_string(device.strip())
+        if spec is None or spec.device_type is None:
+            raise ValueError(
+                f"`devices`: {device!r} is not a device name such as 'GPU:0' "
+                f"or 'CPU:0'; available: {available}."
+            )
+        matches = [
+            candidate.to_string()
+            for candidate in logical
+            if _matches(spec, candidate)
+        ]
+        if not matches:
+            raise ValueError(
+                f"`devices`: {device!r} is not a device of this machine; "
+                f"available: {available}."
+            )
+        # A name without an index ("/gpu") may stand for several devices.
+        if len(matches) == 1:
+            if matches[0] in seen:
+                raise ValueError(
+                    f"`devices` names one device twice ({seen[matches[0]]!r} "
+                    f"and {device!r}); list each device once."
+                )
+            seen[matches[0]] = device
+
+
+def _local_spec(spec: tf.DeviceSpec) -> tf.DeviceSpec:
+    # Without a cluster, TensorFlow names its devices without a job; they
+    # are this process's, "/job:localhost/replica:0/task:0".
+    if spec.job is None:
+        spec = spec.replace(job="localhost", replica=0, task=0)
+    return spec
+
+
+def _matches(wanted: tf.DeviceSpec, device: tf.DeviceSpec) -> bool:
+    return all(
+        getattr(wanted, part) is None
+        or getattr(wanted, part) == getattr(device, part)
+        for part in ("job", "replica", "task", "device_type", "device_index")
+    )
+
+
+def _short_name(spec: tf.DeviceSpec) -> str:
+    name = f"{spec.device_type}:{spec.device_index}"
+    if (spec.job, spec.replica, spec.task) == ("localhost", 0, 0):
+        return name
+    return spec.replace(device_type=None, device_index=None).to_string() + (
+        f"/device:{name}"
+    )
 
 
 def _tpu_strategy(tpu: str | None) -> tf.distribute.TPUStrategy:
