@@ -26,20 +26,68 @@ def check_choice(argument: str, value: object, allowed: tuple) -> None:
         )
 
 
-def check_positive_int(argument: str, value: object) -> None:
+def is_integer(value: object) -> bool:
+    """Whether `value` is an integer: a Python or NumPy int, not a bool.
+
+    `np.int64(3)` (what indexing a NumPy array gives) is an integer; `True`
+    and `np.True_` are not, and neither is `3.0`.
+
+    Args:
+        value: object. Any value.
+
+    Returns:
+        A bool.
+
+    Example:
+    >>> is_integer(np.int64(3)), is_integer(True), is_integer(3.0)
+    (True, False, False)
+    """
+    return isinstance(value, numbers.Integral) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def is_real(value: object) -> bool:
+    """Whether `value` is a real number: an int or float (Python or NumPy),
+    not a bool.
+
+    Args:
+        value: object. Any value.
+
+    Returns:
+        A bool.
+
+    Example:
+    >>> is_real(np.float32(0.5)), is_real(np.int64(2)), is_real(False)
+    (True, True, False)
+    """
+    return isinstance(value, numbers.Real) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def check_positive_int(argument: str, value: object) -> int:
     """Raises a `ValueError` unless `value` is a positive integer.
+
+    NumPy integers count (`np.int64(8)`); bools and floats such as `3.0` do
+    not.
 
     Args:
         argument: str. The argument's name, used in the message.
         value: object. The value the user passed.
 
+    Returns:
+        `value` as a Python int, to store (JSON has no `np.int64`).
+
     Example:
-    >>> check_positive_int("channels", 3)
+    >>> check_positive_int("channels", np.int64(3))
+    3
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ValueError(
             f"`{argument}` must be a positive integer; received {value!r}."
         )
+    return int(value)
 
 
 def check_bool(argument: str, value: object, or_none: bool = False) -> None:
@@ -64,11 +112,12 @@ def check_bool(argument: str, value: object, or_none: bool = False) -> None:
 
 def check_number(
     argument: str, value: object, allowed: str, or_none: bool = False
-) -> None:
+) -> float | None:
     """Raises a `ValueError` unless `value` is a real number in `allowed`.
 
-    Strings, booleans, NaN and infinities are refused: `"0.5"` or `True` is
-    a mistake, not a number, and an infinite weight or learning rate makes
+    Python and NumPy ints and floats count (`np.float32(0.5)`). Strings,
+    booleans, NaN and infinities are refused: `"0.5"` or `True` is a
+    mistake, not a number, and an infinite weight or learning rate makes
     every loss NaN.
 
     Args:
@@ -78,15 +127,20 @@ def check_number(
             bound such as `">= 0"` or `"> 0"` (a finite number).
         or_none: bool. Whether None is also accepted. Defaults to False.
 
+    Returns:
+        `value` as a Python float (None stays None), to store (JSON has no
+        `np.float32`).
+
     Example:
-    >>> check_number("beta_1", 0.5, "[0, 1)")
+    >>> check_number("beta_1", np.float32(0.5), "[0, 1)")
+    0.5
     >>> check_number("r1_weight", float("inf"), ">= 0")
     Traceback (most recent call last):
     ...
     ValueError: `r1_weight` must be a finite number >= 0; received inf.
     """
     if or_none and value is None:
-        return
+        return None
     interval = re.fullmatch(r"([\[(])(\S+), (\S+)([\])])", allowed)
     bound = re.fullmatch(r"(>=|>) (\S+)", allowed)
     if interval:
@@ -100,8 +154,7 @@ def check_number(
     else:
         raise ValueError(f"Cannot read the range {allowed!r}.")
     ok = (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
+        is_real(value)
         and math.isfinite(value)
         and (low <= value if closed_low else low < value)
         and (value <= high if closed_high else value < high)
@@ -111,28 +164,30 @@ def check_number(
         raise ValueError(
             f"`{argument}` must be {wanted}{none}; received {value!r}."
         )
+    return float(value)
 
 
-def check_num_classes(num_classes) -> None:
+def check_num_classes(num_classes) -> int | None:
     """Raises unless `num_classes` is None (unconditional) or an int >= 2.
 
     Args:
         num_classes: int or None. The number of classes.
 
+    Returns:
+        `num_classes` as a Python int, or None.
+
     Example:
-    >>> check_num_classes(10)
+    >>> check_num_classes(np.int64(10))
+    10
     """
     if num_classes is None:
-        return
-    if (
-        isinstance(num_classes, bool)
-        or not isinstance(num_classes, int)
-        or num_classes < 2
-    ):
+        return None
+    if not is_integer(num_classes) or num_classes < 2:
         raise ValueError(
             "`num_classes` must be None (unconditional) or an int >= 2; "
             f"received {num_classes!r}."
         )
+    return int(num_classes)
 
 
 def doubling_steps(image_size: int, base_size: int | None = None) -> int:
@@ -217,7 +272,7 @@ def check_labels(
     return array.astype(np.int32)
 
 
-def check_non_negative_int(argument: str, value: object) -> None:
+def check_non_negative_int(argument: str, value: object) -> int:
     """Raises a `ValueError` unless `value` is an int >= 0.
 
     For seeds of NumPy's generators (`np.random.default_rng`), which refuse
@@ -228,21 +283,22 @@ def check_non_negative_int(argument: str, value: object) -> None:
         argument: str. The argument's name, used in the message.
         value: object. The value the user passed.
 
+    Returns:
+        `value` as a Python int.
+
     Example:
-    >>> check_non_negative_int("seed", 0)
+    >>> check_non_negative_int("seed", np.uint32(0))
+    0
     >>> check_non_negative_int("seed", -1)
     Traceback (most recent call last):
     ...
     ValueError: `seed` must be an int >= 0; received -1.
     """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 0
-    ):
+    if not is_integer(value) or value < 0:
         raise ValueError(
             f"`{argument}` must be an int >= 0; received {value!r}."
         )
+    return int(value)
 
 
 # A GIF stores each frame's display time in hundredths of a second, in 16
@@ -251,28 +307,28 @@ def check_non_negative_int(argument: str, value: object) -> None:
 GIF_FRAME_MS_RANGE = (10, 655_350)
 
 
-def check_gif_frame_ms(argument: str, value: object) -> None:
+def check_gif_frame_ms(argument: str, value: object) -> int:
     """Raises a `ValueError` unless `value` is a frame time a GIF can store.
 
     Args:
         argument: str. The argument's name, used in the message.
         value: object. Milliseconds per frame.
 
+    Returns:
+        `value` as a Python int.
+
     Example:
-    >>> check_gif_frame_ms("frame_ms", 80)
+    >>> check_gif_frame_ms("frame_ms", np.int64(80))
+    80
     """
     low, high = GIF_FRAME_MS_RANGE
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-        or value % 10
-    ):
+    if not is_integer(value) or not low <= value <= high or value % 10:
         raise ValueError(
             f"`{argument}` must be a multiple of 10 from {low} to {high} (a "
             "GIF stores frame times in hundredths of a second, in 16 bits); "
             f"received {value!r}."
         )
+    return int(value)
 
 
 def check_value_range(value_range) -> tuple[float, float]:
@@ -296,10 +352,7 @@ def check_value_range(value_range) -> tuple[float, float]:
     if not isinstance(value_range, str | bytes | dict):
         with contextlib.suppress(TypeError, ValueError):
             low, high = value_range
-    ok = all(
-        isinstance(value, numbers.Real) and not isinstance(value, bool)
-        for value in (low, high)
-    )
+    ok = all(is_real(value) for value in (low, high))
     if ok:
         low, high = float(low), float(high)
     if not (ok and math.isfinite(low) and math.isfinite(high) and low < high):

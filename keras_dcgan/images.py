@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from keras_dcgan.checks import check_gif_frame_ms
+from keras_dcgan.checks import is_integer
 
 
 def to_uint8(images) -> np.ndarray:
@@ -126,7 +127,7 @@ def upscale_factor(height: int, width: int, upscale="auto") -> int:
     """
     if upscale == "auto":
         return max(1, DISPLAY_SIZE // max(height, width))
-    if isinstance(upscale, bool) or not isinstance(upscale, int | np.integer):
+    if not is_integer(upscale):
         raise ValueError(
             f"`upscale` must be a positive int or 'auto'; received {upscale!r}."
         )

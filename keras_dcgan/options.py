@@ -99,6 +99,69 @@ def check_loss(loss: str, label_smoothing: float = 0.0) -> None:
         )
 
 
+def check_conditional_only(argument: str, value, default, num_classes) -> None:
+    """Refuses a conditional-only setting changed on an unconditional model.
+
+    A setting that only class labels give a meaning to (the generator's
+    label embedding, the discriminator's conditioning, where the fakes' labels
+    come from, the labels' feature) would otherwise be accepted and do
+    nothing.
+
+    Args:
+        argument: str. The setting's name, for the message.
+        value: The value given.
+        default: The setting's default, accepted without classes.
+        num_classes: int or None. The model's classes; None is unconditional.
+
+    Raises:
+        ValueError: `num_classes` is None and `value` is not `default`.
+
+    Example:
+    >>> check_conditional_only("fake_labels", "data", "uniform", 10)
+    """
+    if num_classes is None and value != default:
+        raise ValueError(
+            f"`{argument}`={value!r} applies to a class-conditional DCGAN "
+            "only, and this one is unconditional (`num_classes` is None). "
+            "Give it classes (`num_classes`; `--conditional` on the command "
+            f"line), or leave `{argument}` at its default ({default!r})."
+        )
+
+
+# WGAN-GP's weight (Gulrajani et al. 2017), the default of every API.
+DEFAULT_GRADIENT_PENALTY_WEIGHT = 10.0
+
+
+def check_gradient_penalty(loss: str, gradient_penalty_weight: float) -> None:
+    """Refuses a gradient-penalty weight that the loss would not use.
+
+    Only `"wasserstein"` (WGAN-GP) has the penalty; another weight than the
+    default with another loss would be accepted and do nothing.
+
+    Args:
+        loss: str. One of `LOSSES`.
+        gradient_penalty_weight: float. The WGAN-GP weight given.
+
+    Raises:
+        ValueError: A weight other than the default (10) with a loss other
+            than `"wasserstein"`.
+
+    Example:
+    >>> check_gradient_penalty("wasserstein", 5.0)
+    """
+    if (
+        loss != "wasserstein"
+        and gradient_penalty_weight != DEFAULT_GRADIENT_PENALTY_WEIGHT
+    ):
+        raise ValueError(
+            f"gradient_penalty_weight={gradient_penalty_weight} weights "
+            "WGAN-GP's gradient penalty, which only loss 'wasserstein' has; "
+            f"loss {loss!r} would ignore it. Use loss='wasserstein', or "
+            "leave gradient_penalty_weight at its default "
+            f"({DEFAULT_GRADIENT_PENALTY_WEIGHT})."
+        )
+
+
 # Compute precisions of `TrainConfig.precision`: Keras dtype policies.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 

@@ -166,7 +166,7 @@ def load(
     >>> tuple(images.shape)
     (32, 28, 28, 1)
     """
-    check_positive_int("batch_size", batch_size)
+    batch_size = check_positive_int("batch_size", batch_size)
     # A string such as "no" would read as True.
     for name, value in (
         ("shuffle", shuffle),
@@ -192,14 +192,14 @@ def load(
             f"received {channels!r}."
         )
     if image_size is not None:
-        check_positive_int("image_size", image_size)
+        image_size = check_positive_int("image_size", image_size)
     if resize is not None and resize not in preprocess.RESIZE_CHOICES:
         raise ValueError(
             f"Unknown resize {resize!r}; expected one of "
             f"{list(preprocess.RESIZE_CHOICES)} or None."
         )
     if shuffle_buffer is not None:
-        check_positive_int("shuffle_buffer", shuffle_buffer)
+        shuffle_buffer = check_positive_int("shuffle_buffer", shuffle_buffer)
     source = sources.resolve(
         source,
         split=split,

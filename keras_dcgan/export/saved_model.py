@@ -35,6 +35,7 @@ import tensorflow as tf
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
 from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import is_integer
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionFileExistsError
 from keras_dcgan.export.base import check_generator
@@ -108,6 +109,7 @@ def build_export_archive(generator, max_samples: int = 1024):
     >>> archive = build_export_archive(Generator(8, 16, 1, 4))
     """
     _check_max_samples(max_samples)
+    max_samples = int(max_samples)
     latent_dim = int(generator.inputs[0].shape[-1])
     num_classes = (
         generator.num_classes
@@ -281,6 +283,9 @@ def export_saved_model(
     check_saved_model_arguments(
         base_dir, model_name, version, overwrite, max_samples
     )
+    # NumPy ints pass the checks; the version becomes a directory name.
+    version = None if version is None else int(version)
+    max_samples = int(max_samples)
     model_dir = os.path.join(base_dir, model_name)
     with lockfile.DirectoryLock(base_dir, "exporting"):
         # No other export runs now: what killed ones left can go.
@@ -342,9 +347,7 @@ def check_saved_model_arguments(
                 f"{path!r} is a file; the SavedModel layout needs a directory "
                 "there (BASE/NAME/VERSION)."
             )
-    if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int)
-    ):
+    if version is not None and not is_integer(version):
         raise TypeError(
             f"`version` must be an int >= 1 or None; received {version!r}."
         )
@@ -376,7 +379,7 @@ def _check_free_version(model_dir, version, overwrite):
 
 
 def _check_max_samples(max_samples):
-    if isinstance(max_samples, bool) or not isinstance(max_samples, int):
+    if not is_integer(max_samples):
         raise TypeError(
             f"`max_samples` must be an int; received {max_samples!r}."
         )

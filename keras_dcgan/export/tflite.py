@@ -7,7 +7,10 @@ draws the noise itself (random ops would need the Flex delegate, which
 neither the mobile builds of LiteRT nor its Python interpreter include by
 default), so every exported model uses builtin ops only, which is checked.
 A class-conditional generator's model takes a second input, `labels` int32
-`[batch]`, the class of each image.
+`[batch]`, the class of each image; its number of classes is stored in the
+model's metadata (`"keras_dcgan.num_classes"`, a little-endian int32), so
+`TFLiteGenerator` refuses labels outside `[0, num_classes)` (a TFLite graph
+has no assertion op to refuse them itself).
 
 Quantization:
 
@@ -37,12 +40,16 @@ from keras_dcgan import integrity
 from keras_dcgan.checks import check_bool
 from keras_dcgan.checks import check_non_negative_int
 from keras_dcgan.checks import check_positive_int
+from keras_dcgan.checks import is_integer
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.base import images_to_uint8
 from keras_dcgan.models import conditioning
 
 QUANTIZATIONS = ("none", "float16", "dynamic_range", "int8")
+
+# The metadata entry holding a conditional model's class count.
+NUM_CLASSES_METADATA = "keras_dcgan.num_classes"
 
 
 def convert_tflite(
@@ -66,8 +73,10 @@ def convert_tflite(
         batch_size: int or None. A fixed batch size (static shapes, for the
             GPU delegate); None keeps the batch dynamic. Defaults to None.
         calibration_samples: int. Latent draws that calibrate the int8
-            activation ranges; only used by `"int8"`. Defaults to 256.
-        seed: int. Seed of the calibration draws, >= 0. Defaults to 0.
+            activation ranges; only for `"int8"` (another quantization
+            takes only the default). Defaults to 256.
+        seed: int. Seed of the calibration draws, >= 0; only for
+            `"int8"`, like `calibration_samples`. Defaults to 0.
         allow_untrained: bool. Convert a generator whose batch norm was never
             trained. Defaults to False.
 
@@ -93,15 +102,28 @@ def convert_tflite(
     # it refuses a seed.
     check_non_negative_int("seed", seed)
     if batch_size is not None and (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int)
-        or batch_size < 1
+        not is_integer(batch_size) or batch_size < 1
     ):
         raise ValueError(
             f"`batch_size` must be an int >= 1 or None (dynamic); received "
             f"{batch_size!r}."
         )
+    if batch_size is not None:
+        batch_size = int(batch_size)
     check_positive_int("calibration_samples", calibration_samples)
+    if quantization != "int8":
+        # Only int8 calibrates: another value would be accepted and unused.
+        for name, value, default in (
+            ("calibration_samples", calibration_samples, 256),
+            ("seed", seed, 0),
+        ):
+            if value != default:
+                raise ValueError(
+                    f"`{name}`={value} sets the int8 calibration, and "
+                    f"quantization {quantization!r} calibrates nothing; use "
+                    f"quantization='int8', or leave `{name}` at its default "
+                    f"({default})."
+                )
 
     def images(inputs):
         images = generator(inputs, training=False)
@@ -167,7 +189,60 @@ def convert_tflite(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     check_builtin_ops(content)
+    if num_classes is not None:
+        content = _with_metadata(
+            content,
+            NUM_CLASSES_METADATA,
+            np.array([num_classes], "<i4").tobytes(),
+        )
     return content
+
+
+def _with_metadata(content: bytes, name: str, value: bytes) -> bytes:
+    """`content` with one more metadata entry `name` holding `value`.
+
+    TFLite's own metadata mechanism: a named buffer in the flatbuffer,
+    which runtimes keep and ignore.
+    """
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    schema, _ = _adapters.tflite_schema()
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(content))
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(value, np.uint8)
+    model.buffers.append(buffer)
+    entry = schema.MetadataT()
+    entry.name = name
+    entry.buffer = len(model.buffers) - 1
+    model.metadata = [*(model.metadata or []), entry]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def tflite_num_classes(content: bytes) -> int | None:
+    """The class count a conditional model stores, or None.
+
+    Args:
+        content: bytes. A `.tflite` model.
+
+    Returns:
+        The `num_classes` of the conditional generator it was converted
+        from, or None for an unconditional model (or one exported before
+        the count was stored).
+
+    Example:
+    >>> from keras_dcgan import Generator
+    >>> generator = Generator(8, 16, 1, 4, num_classes=3)
+    >>> tflite_num_classes(convert_tflite(generator, allow_untrained=True))
+    3
+    """
+    schema, _ = _adapters.tflite_schema()
+    model = schema.Model.GetRootAs(content, 0)
+    for index in range(model.MetadataLength()):
+        entry = model.Metadata(index)
+        if entry.Name().decode() == NUM_CLASSES_METADATA:
+            data = model.Buffers(entry.Buffer()).DataAsNumpy()
+            return int(np.frombuffer(data.tobytes(), "<i4")[0])
+    return None
 
 
 def _convert_keeping_uint8_in_float(converter):
@@ -368,10 +443,13 @@ class TFLiteGenerator:
             self.interpreter = Interpreter(
                 model_content=model, num_threads=num_threads
             )
+            content = model
         else:
             self.interpreter = Interpreter(
                 model_path=model, num_threads=num_threads
             )
+            with open(model, "rb") as file:
+                content = file.read()
         self.runner = self.interpreter.get_signature_runner("serving_default")
         latents = self.runner.get_input_details()["latents"]
         images = self.runner.get_output_details()["images"]
@@ -381,14 +459,28 @@ class TFLiteGenerator:
         self.latent_dim = int(latents["shape"][1])
         self.image_shape = tuple(int(d) for d in images["shape"][1:])
         self.output_dtype = np.dtype(images["dtype"])
-        # A conditional model's `labels` input; its class count is not
-        # stored in the model.
+        # A conditional model's `labels` input, and its class count (None
+        # in a model exported before the count was stored).
         self.conditional = "labels" in self.runner.get_input_details()
+        self.num_classes = (
+            tflite_num_classes(content) if self.conditional else None
+        )
 
     def __call__(self, latents, labels=None):
         """Generates images from a `(batch, latent_dim)` float32 array.
 
-        A conditional model also takes `labels`, int `(batch,)`.
+        A conditional model also takes `labels`, int `(batch,)` in
+        `[0, num_classes)`.
+
+        Returns:
+            The `images` output: `(batch, height, width, channels)`,
+            float32 in [-1, 1] or uint8 in [0, 255].
+
+        Raises:
+            ValueError: Latents of another shape or batch, labels given to
+                an unconditional model or missing for a conditional one, or
+                labels that are not ints of shape `(batch,)` in
+                `[0, num_classes)`.
         """
         if self.conditional != (labels is not None):
             raise ValueError(
@@ -415,6 +507,18 @@ class TFLiteGenerator:
             raise ValueError(
                 f"Expected int labels of shape ({latents.shape[0]},), one per "
                 f"latent; received {labels.dtype} {labels.shape}."
+            )
+        # int32 is the model's input; a wider int would wrap silently.
+        high = 2**31 if self.num_classes is None else self.num_classes
+        bad = labels[(labels < 0) | (labels >= high)]
+        if bad.size:
+            allowed = (
+                f"[0, {self.num_classes}), the model's classes"
+                if self.num_classes is not None
+                else "int32 class ids >= 0"
+            )
+            raise ValueError(
+                f"`labels` must be in {allowed}; received {bad[0]}."
             )
         return self.runner(latents=latents, labels=labels.astype(np.int32))[
             "images"

@@ -27,6 +27,7 @@ import shutil
 import tempfile
 
 from keras_dcgan import integrity
+from keras_dcgan.checks import is_integer
 from keras_dcgan.export.base import check_generator
 from keras_dcgan.export.tflite import QUANTIZATIONS
 from keras_dcgan.export.tflite import convert_tflite
@@ -142,15 +143,12 @@ def export_web(
     if conditioning.is_conditional(generator):
         num_classes = int(generator.num_classes)
     class_names = _check_class_names(class_names, num_classes)
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int)
-        or batch_size < 1
-    ):
+    if not is_integer(batch_size) or batch_size < 1:
         raise ValueError(
             f"`batch_size` must be an int >= 1 (LiteRT.js needs a fixed "
             f"batch); received {batch_size!r}."
         )
+    batch_size = int(batch_size)
     if not isinstance(title, str):
         raise ValueError(f"`title` must be a str; received {title!r}.")
     _check_destination(directory)

@@ -10,6 +10,8 @@ those frequencies measures the artifacts.
 
 import numpy as np
 
+from keras_dcgan.checks import is_integer
+
 
 def _check_images(images) -> np.ndarray:
     try:
@@ -92,7 +94,7 @@ def checkerboard_score_from_spectrum(spectrum, stride: int = 2) -> float:
     Returns:
         The score as a Python float.
     """
-    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 2:
+    if not is_integer(stride) or stride < 2:
         raise ValueError(
             f"`stride` must be an integer >= 2; received {stride!r}."
         )

@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from keras_dcgan.checks import check_non_negative_int
+from keras_dcgan.checks import is_integer
 
 
 def as_feature_matrix(features, argument: str = "features") -> np.ndarray:
@@ -174,14 +175,14 @@ class RunningStatistics:
     """
 
     def __init__(self, extractor: str = "", max_sample: int = 0, seed=0):
-        if not isinstance(max_sample, int) or max_sample < 0:
+        if not is_integer(max_sample) or max_sample < 0:
             raise ValueError(
                 "`max_sample` must be an integer >= 0; received "
                 f"{max_sample!r}."
             )
         check_non_negative_int("seed", seed)
         self.extractor = extractor
-        self.max_sample = max_sample
+        self.max_sample = int(max_sample)
         self.count = 0
         self._mean = None
         # Sum of outer products of deviations from the running mean.

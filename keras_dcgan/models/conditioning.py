@@ -6,6 +6,7 @@ import numpy as np  # noqa: F401 (the doctests use it)
 from keras_dcgan.checks import check_labels  # noqa: F401
 from keras_dcgan.checks import check_num_classes
 from keras_dcgan.options import CONDITIONINGS  # noqa: F401
+from keras_dcgan.options import check_conditional_only  # noqa: F401
 
 
 def is_conditional(model) -> bool:
@@ -42,8 +43,7 @@ class OneHot(keras.layers.Layer):
 
     def __init__(self, num_classes, **kwargs):
         super().__init__(**kwargs)
-        check_num_classes(num_classes)
-        self.num_classes = num_classes
+        self.num_classes = check_num_classes(num_classes)
 
     def call(self, labels):
         return keras.ops.one_hot(

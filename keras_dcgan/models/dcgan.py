@@ -474,8 +474,8 @@ class DCGAN(keras.Model):
                 to `"non_saturating"`.
             gradient_penalty_weight: float. Weight of the WGAN-GP penalty
                 `(||grad D(x_hat)|| - 1)^2` at random interpolates `x_hat` of
-                real and fake images; only used by `"wasserstein"`. Defaults
-                to 10.
+                real and fake images; only used by `"wasserstein"`, so
+                another loss takes only the default. Defaults to 10.
             label_smoothing: float. One-sided label smoothing of the real
                 labels, for the cross-entropy losses. Defaults to 0.
             discriminator_steps: int. Discriminator updates per generator
@@ -531,8 +531,8 @@ class DCGAN(keras.Model):
                 same numbers, real and fake, and cannot tell them apart by
                 the classes' frequencies (StyleGAN2-ADA likewise draws the
                 generator's conditions from the training labels). An
-                unconditional DCGAN draws no labels, so the setting has no
-                effect there. Sampling (`generate`) is not affected.
+                unconditional DCGAN draws no labels, so it takes only
+                `"uniform"`. Sampling (`generate`) is not affected.
                 Defaults to `"uniform"`.
             **kwargs: `keras.Model.compile` arguments that apply to a GAN:
                 `jit_compile`, `steps_per_execution`, `run_eagerly`.
@@ -544,7 +544,10 @@ class DCGAN(keras.Model):
 
         Raises:
             ValueError: An unknown `loss` or augmentation, an option out of
-                its range (the message names it and the allowed range), the
+                its range (the message names it and the allowed range), an
+                option the model would not use (`gradient_penalty_weight`
+                with another loss than `"wasserstein"`, `fake_labels` on an
+                unconditional model), the
                 same optimizer object for both networks, an argument of
                 `keras.Model.compile` a GAN does not take, or `r1_interval`
                 above 1 with `r1_weight` and `steps_per_execution` above 1.
@@ -573,9 +576,13 @@ class DCGAN(keras.Model):
             policy, augment_probability, ada_target, r1_weight
         )
         _check_option("gradient_penalty_weight", gradient_penalty_weight)
+        options.check_gradient_penalty(loss, gradient_penalty_weight)
         check_positive_int("discriminator_steps", discriminator_steps)
         check_bool("reuse_fakes", reuse_fakes)
         check_choice("fake_labels", fake_labels, options.FAKE_LABELS)
+        conditioning.check_conditional_only(
+            "fake_labels", fake_labels, "uniform", self.num_classes
+        )
         check_positive_int("r1_interval", r1_interval)
         self._check_keras_options(kwargs)
         _check_lazy_r1(
@@ -700,6 +707,14 @@ class DCGAN(keras.Model):
 
     def compile_from_config(self, config):
         config = dict(config)
+        # Checkpoints saved before unused settings were refused may hold
+        # one; it never had an effect, so it loads as the default.
+        if config.get("loss") != "wasserstein":
+            config["gradient_penalty_weight"] = (
+                options.DEFAULT_GRADIENT_PENALTY_WEIGHT
+            )
+        if not self.conditional:
+            config["fake_labels"] = "uniform"
         for key in ("d_optimizer", "g_optimizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
@@ -834,7 +849,8 @@ class DCGAN(keras.Model):
                 tensor of float images, or a `tf.data.Dataset` of batches.
             y: Labels for a conditional model given arrays: int class ids
                 `(num_images,)` in `[0, num_classes)`. An unconditional
-                model ignores them. Defaults to None.
+                model refuses them (and warns about a dataset's labels,
+                which it ignores). Defaults to None.
             *args: Other `keras.Model.fit` arguments.
             check_range: bool. Check the pixel range first; False for data
                 already checked (reading a dataset's first batch costs a
@@ -847,7 +863,8 @@ class DCGAN(keras.Model):
         Raises:
             ValueError: No images, images of another shape than the
                 networks' (or an unbatched dataset), labels that are not
-                class ids of a conditional model, images that are not
+                class ids of a conditional model, labels `y` for an
+                unconditional model, images that are not
                 floats in [-1, 1], or (checked on every batch of a
                 `tf.data.Dataset`) images holding NaN or inf or labels
                 outside `[0, num_classes)`, or
@@ -906,9 +923,11 @@ class DCGAN(keras.Model):
         The images' shape (for arrays and `tf.data.Dataset`s, whose
         elements must be batches), and a conditional model's in-memory
         labels as class ids of this model (returned as an int32 array). An
-        unconditional model ignores labels, as it ignores those of a
-        dataset of `(images, labels)`.
+        unconditional model refuses labels given as `y` or with `x`, and
+        warns that it ignores those of a dataset of `(images, labels)`.
         """
+        if not self.conditional:
+            self._check_no_labels(x, y)
         if x is None:
             raise ValueError(
                 "`fit` needs training images `x`: a float array "
@@ -958,6 +977,31 @@ class DCGAN(keras.Model):
                 argument="y",
             )
         return y
+
+    def _check_no_labels(self, x, y):
+        """An unconditional model's `fit` data: labels are refused or warned."""
+        explicit = y is not None or (
+            isinstance(x, (tuple, list)) and len(x) > 1
+        )
+        if explicit:
+            raise ValueError(
+                "`fit` got labels (`y`, or `x` as `(images, labels)`), but "
+                "this DCGAN is unconditional (`num_classes` is None) and "
+                "would ignore them. Build it with `num_classes` to train on "
+                "the labels, or pass the images alone."
+            )
+        if isinstance(x, tf.data.Dataset) and isinstance(
+            x.element_spec, (tuple, list)
+        ):
+            warnings.warn(
+                "The dataset's elements are (images, labels, ...) but this "
+                "DCGAN is unconditional (`num_classes` is None): it trains "
+                "on the images and ignores the rest. Build it with "
+                "`num_classes` to train on the labels, or map the dataset "
+                "to its images to silence this warning.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _batch_position(self, batch_size):
         """Where this replica's examples sit in the global batch.

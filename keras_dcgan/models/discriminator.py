@@ -51,9 +51,16 @@ class Discriminator(Network):
             `"projection"` adds the inner product of a learned class
             embedding with the image features to the logit (Miyato and
             Koyama); `"channels"` stacks one-hot label maps onto the image
-            as extra input channels. Ignored when `num_classes` is None.
-            Defaults to `"projection"`.
+            as extra input channels. Only for a conditional discriminator:
+            another choice without `num_classes` raises. Defaults to
+            `"projection"`.
         **kwargs: Standard `keras.Model` arguments such as `name` and `dtype`.
+
+    Raises:
+        ValueError: An argument out of its range or choices, an
+            `image_size` that `base_size` does not reach by doublings, or a
+            `conditioning` other than `"projection"` without `num_classes`
+            (it would do nothing).
 
     Example:
     >>> discriminator = Discriminator(image_size=28, channels=1)
@@ -94,12 +101,13 @@ class Discriminator(Network):
         conditioning="projection",
         **kwargs,
     ):
-        for argument, value in [
-            ("channels", channels),
-            ("filters", filters),
-            ("kernel_size", kernel_size),
-        ]:
-            blocks.check_positive_int(argument, value)
+        # Python ints from here on: Keras layers refuse np.int64 sizes.
+        channels = blocks.check_positive_int("channels", channels)
+        filters = blocks.check_positive_int("filters", filters)
+        kernel_size = blocks.check_positive_int("kernel_size", kernel_size)
+        image_size = blocks.check_positive_int("image_size", image_size)
+        if base_size is not None:
+            base_size = blocks.check_positive_int("base_size", base_size)
         blocks.check_choice(
             "downsampling", downsampling, blocks.DOWNSAMPLING_MODES
         )
@@ -107,14 +115,19 @@ class Discriminator(Network):
         blocks.check_choice(
             "normalization", normalization, blocks.NORMALIZATIONS
         )
-        check_number("dropout", dropout, "[0, 1)")
+        dropout = check_number("dropout", dropout, "[0, 1)")
         # Keras's LeakyReLU compares the slope with 0 (a str fails there,
         # NaN passes), and any truthy string would synchronize batch norm.
-        check_number("leaky_relu_slope", leaky_relu_slope, ">= 0")
+        leaky_relu_slope = check_number(
+            "leaky_relu_slope", leaky_relu_slope, ">= 0"
+        )
         check_bool("synchronized_batch_norm", synchronized_batch_norm)
-        conditioning_lib.check_num_classes(num_classes)
+        num_classes = conditioning_lib.check_num_classes(num_classes)
         blocks.check_choice(
             "conditioning", conditioning, conditioning_lib.CONDITIONINGS
+        )
+        conditioning_lib.check_conditional_only(
+            "conditioning", conditioning, "projection", num_classes
         )
         steps = blocks.doubling_steps(image_size, base_size)
 
@@ -202,3 +215,12 @@ class Discriminator(Network):
             },
             **kwargs,
         )
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("num_classes") is None:
+            # Saved before an unused conditioning was refused; it never had
+            # an effect on an unconditional discriminator.
+            config.pop("conditioning", None)
+        return super().from_config(config)

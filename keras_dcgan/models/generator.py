@@ -53,8 +53,14 @@ class Generator(Network):
             None builds the unconditional generator. Defaults to None.
         label_embedding_dim: int or None. Size of the learned label
             embedding of a conditional generator; None encodes the label
-            one-hot. Defaults to None.
+            one-hot. Only for a conditional generator. Defaults to None.
         **kwargs: Standard `keras.Model` arguments such as `name` and `dtype`.
+
+    Raises:
+        ValueError: An argument out of its range or choices, an
+            `image_size` that `base_size` does not reach by doublings, or
+            `label_embedding_dim` without `num_classes` (it would do
+            nothing).
 
     Example:
     >>> generator = Generator(latent_dim=100, image_size=28, channels=1)
@@ -95,13 +101,14 @@ class Generator(Network):
         label_embedding_dim=None,
         **kwargs,
     ):
-        for argument, value in [
-            ("latent_dim", latent_dim),
-            ("channels", channels),
-            ("filters", filters),
-            ("kernel_size", kernel_size),
-        ]:
-            blocks.check_positive_int(argument, value)
+        # Python ints from here on: Keras layers refuse np.int64 sizes.
+        latent_dim = blocks.check_positive_int("latent_dim", latent_dim)
+        channels = blocks.check_positive_int("channels", channels)
+        filters = blocks.check_positive_int("filters", filters)
+        kernel_size = blocks.check_positive_int("kernel_size", kernel_size)
+        image_size = blocks.check_positive_int("image_size", image_size)
+        if base_size is not None:
+            base_size = blocks.check_positive_int("base_size", base_size)
         blocks.check_choice("upsampling", upsampling, blocks.UPSAMPLING_MODES)
         blocks.check_choice("activation", activation, blocks.ACTIVATIONS)
         blocks.check_choice(
@@ -112,11 +119,16 @@ class Generator(Network):
         )
         # Keras's LeakyReLU compares the slope with 0 (a str fails there,
         # NaN passes), and any truthy string would synchronize batch norm.
-        check_number("leaky_relu_slope", leaky_relu_slope, ">= 0")
+        leaky_relu_slope = check_number(
+            "leaky_relu_slope", leaky_relu_slope, ">= 0"
+        )
         check_bool("synchronized_batch_norm", synchronized_batch_norm)
-        conditioning.check_num_classes(num_classes)
+        num_classes = conditioning.check_num_classes(num_classes)
+        conditioning.check_conditional_only(
+            "label_embedding_dim", label_embedding_dim, None, num_classes
+        )
         if label_embedding_dim is not None:
-            blocks.check_positive_int(
+            label_embedding_dim = blocks.check_positive_int(
                 "label_embedding_dim", label_embedding_dim
             )
         steps = blocks.doubling_steps(image_size, base_size)
@@ -205,3 +217,12 @@ class Generator(Network):
             },
             **kwargs,
         )
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("num_classes") is None:
+            # Saved before an unused embedding size was refused; it never
+            # had an effect on an unconditional generator.
+            config.pop("label_embedding_dim", None)
+        return super().from_config(config)

@@ -88,10 +88,13 @@ class NetworkConfig:
             "discriminator_filters",
             "kernel_size",
         ):
-            checks.check_positive_int(name, getattr(self, name))
+            # Stored as Python ints: JSON has no np.int64.
+            value = checks.check_positive_int(name, getattr(self, name))
+            object.__setattr__(self, name, value)
         for name in ("base_size", "label_embedding_dim"):
             if getattr(self, name) is not None:
-                checks.check_positive_int(name, getattr(self, name))
+                value = checks.check_positive_int(name, getattr(self, name))
+                object.__setattr__(self, name, value)
         for name, allowed in (
             ("upsampling", options.UPSAMPLING_MODES),
             ("downsampling", options.DOWNSAMPLING_MODES),
@@ -103,12 +106,18 @@ class NetworkConfig:
             ("conditioning", options.CONDITIONINGS),
         ):
             checks.check_choice(name, getattr(self, name), allowed)
-        checks.check_number("dropout", self.dropout, "[0, 1)")
-        checks.check_number("leaky_relu_slope", self.leaky_relu_slope, ">= 0")
+        for name, allowed in (
+            ("dropout", "[0, 1)"),
+            ("leaky_relu_slope", ">= 0"),
+        ):
+            value = checks.check_number(name, getattr(self, name), allowed)
+            object.__setattr__(self, name, value)
         checks.check_bool(
             "synchronized_batch_norm", self.synchronized_batch_norm
         )
-        checks.check_num_classes(self.num_classes)
+        object.__setattr__(
+            self, "num_classes", checks.check_num_classes(self.num_classes)
+        )
         checks.doubling_steps(self.image_size, self.base_size)
 
     def build_generator(self) -> "Generator":  # noqa: F821

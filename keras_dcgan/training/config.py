@@ -10,6 +10,7 @@ from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_number
 from keras_dcgan.checks import check_positive_int
 from keras_dcgan.checks import check_value_range
+from keras_dcgan.checks import is_integer
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionError
 from keras_dcgan.models import presets
@@ -217,9 +218,11 @@ class TrainConfig:
                     )
             elif field.type in (float, float | None):
                 optional = field.type is not float
-                check_number(
+                # Stored as a Python float: JSON has no np.float32.
+                number = check_number(
                     name, value, options.NUMBER_RANGES[name], or_none=optional
                 )
+                object.__setattr__(self, name, number)
         # An empty name would read the current folder or TFDS's default.
         for name, instead in (
             ("dataset", "a dataset name such as 'mnist'"),
@@ -239,29 +242,53 @@ class TrainConfig:
             "keep_checkpoints",
             "num_samples",
         ):
-            check_positive_int(name, getattr(self, name))
+            # Stored as a Python int: JSON has no np.int64.
+            value = check_positive_int(name, getattr(self, name))
+            object.__setattr__(self, name, value)
         for name in ("steps_per_epoch", "sample_every_steps"):
             if getattr(self, name) is not None:
-                check_positive_int(name, getattr(self, name))
+                value = check_positive_int(name, getattr(self, name))
+                object.__setattr__(self, name, value)
         if self.value_range is not None:
             low, high = check_value_range(self.value_range)
             # JSON stores a list: keep the declared tuple type.
             object.__setattr__(self, "value_range", (low, high))
         _check_augment(self)
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, int)
-            or not 0 <= self.seed < 2**32
-        ):
+        options.check_gradient_penalty(self.loss, self.gradient_penalty_weight)
+        if not is_integer(self.seed) or not 0 <= self.seed < 2**32:
             # NumPy's and TensorFlow's global seeds are 32-bit.
             raise ValueError(
                 "`seed` must be an int in [0, 2**32 - 1]; received "
                 f"{self.seed!r}."
             )
+        object.__setattr__(self, "seed", int(self.seed))
         if not isinstance(self.network, presets.NetworkConfig):
             raise ValueError(
                 "`network` must be a NetworkConfig; received "
                 f"{type(self.network).__name__}."
+            )
+
+    def check_used(self) -> None:
+        """Refuses settings only a class-conditional run would use.
+
+        Checked once the classes are known (the command line reads them from
+        the data): `fake_labels` and `label_key` on a run without
+        `network.num_classes` would be accepted and do nothing. The
+        networks' own such settings are checked by their constructors.
+
+        Raises:
+            ValueError: `fake_labels` other than `"uniform"`, or a
+                `label_key`, without `network.num_classes`.
+
+        Example:
+        >>> TrainConfig().check_used()
+        >>> TrainConfig(label_key="label").check_used()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ValueError: `label_key`='label' applies to a class-conditional ...
+        """
+        for name, default in (("fake_labels", "uniform"), ("label_key", None)):
+            options.check_conditional_only(
+                name, getattr(self, name), default, self.network.num_classes
             )
 
     def replace(

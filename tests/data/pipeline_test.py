@@ -311,7 +311,10 @@ def test_global_batch_is_split_across_two_replicas():
 
 @pytest.mark.parametrize("with_labels", [False, True])
 def test_dcgan_fits_on_loaded_data(with_labels, tiny_gan):
-    gan = tiny_gan(image_size=28, seed=0, compiled=True)
+    num_classes = 2 if with_labels else None
+    gan = tiny_gan(
+        image_size=28, seed=0, compiled=True, num_classes=num_classes
+    )
     dataset = data.load(
         (digits(8), np.arange(8) % 2),
         batch_size=4,

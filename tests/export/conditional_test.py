@@ -13,6 +13,8 @@ from keras_dcgan.export import TFLiteGenerator
 from keras_dcgan.export import check_generator
 from keras_dcgan.export import convert_tflite
 from keras_dcgan.export import export_saved_model
+from keras_dcgan.export import export_tflite
+from keras_dcgan.export.tflite import tflite_num_classes
 from keras_dcgan.export.tflite import tflite_op_names
 from keras_dcgan.images import to_uint8
 from keras_dcgan.models.generator import Generator
@@ -98,9 +100,8 @@ def test_bad_labels_are_refused_by_name(served, signature, labels, message):
 
 @pytest.mark.parametrize("quantization", ["none", "int8"])
 def test_tflite_takes_labels_as_a_second_input(gan, quantization):
-    content = convert_tflite(
-        gan.generator, quantization, calibration_samples=16
-    )
+    calibration = {"calibration_samples": 16} if quantization == "int8" else {}
+    content = convert_tflite(gan.generator, quantization, **calibration)
     assert not [op for op in tflite_op_names(content) if op.startswith("Flex")]
     runner = TFLiteGenerator(content)
     assert runner.conditional
@@ -126,8 +127,52 @@ def test_tflite_runner_checks_the_labels(gan):
         convert_tflite(unconditional, allow_untrained=True)
     )
     assert not runner.conditional
+    assert runner.num_classes is None
     with pytest.raises(ValueError, match="unconditional; it takes no labels"):
         runner(latents, labels)
+
+
+@pytest.mark.parametrize(
+    "bad", [NUM_CLASSES, -1, 1_000_000, 2**32 + 1], ids=str
+)
+def test_tflite_runner_refuses_labels_outside_the_classes(gan, tmp_path, bad):
+    # Before: images came back for any label (2**32 + 1 wrapped to 1).
+    path = os.path.join(tmp_path, "generator.tflite")
+    export_tflite(gan.generator, path)
+    runner = TFLiteGenerator(path)
+    assert runner.num_classes == NUM_CLASSES
+    latents, labels = _inputs()
+    labels = labels.astype("int64")
+    labels[2] = bad
+    with pytest.raises(
+        ValueError,
+        match=rf"`labels` must be in \[0, {NUM_CLASSES}\), the model's "
+        rf"classes; received {bad}\.",
+    ):
+        runner(latents, labels)
+    labels[2] = NUM_CLASSES - 1
+    assert runner(latents, labels).shape == (4, 16, 16, 1)
+
+
+@pytest.mark.parametrize(
+    ("argument", "shown"), [("calibration_samples", 16), ("seed", 3)]
+)
+def test_calibration_settings_need_int8(gan, argument, shown):
+    # Before: accepted and unused by the float conversions.
+    with pytest.raises(
+        ValueError,
+        match=rf"`{argument}`={shown} sets the int8 calibration, and "
+        r"quantization 'float16' calibrates nothing",
+    ):
+        convert_tflite(gan.generator, "float16", **{argument: shown})
+
+
+def test_the_class_count_survives_every_quantization(gan):
+    for quantization in ("float16", "dynamic_range"):
+        content = convert_tflite(gan.generator, quantization)
+        assert tflite_num_classes(content) == NUM_CLASSES
+    content = convert_tflite(Generator(8, 16, 1, 4), allow_untrained=True)
+    assert tflite_num_classes(content) is None
 
 
 def test_check_generator_accepts_labels_but_not_other_second_inputs(gan):

@@ -206,7 +206,7 @@ def test_fit_reports_finite_metrics_for_every_loss(loss, tiny_gan):
 
 
 def test_fit_accepts_images_with_labels(tiny_gan):
-    gan = tiny_gan()
+    gan = tiny_gan(num_classes=2)
     gan.compile()
     labels = np.arange(16) % 2
     history = gan.fit(random_images(), labels, batch_size=4, verbose=0)

@@ -154,16 +154,16 @@ def test_the_default_draws_uniform_labels():
     assert counts.min() > 900, counts
 
 
-def test_an_unconditional_gan_trains_the_same_with_either_setting():
-    images, _ = _data()
-    weights = []
-    for choice in ("uniform", "data"):
-        gan = _gan(num_classes=None)
-        gan.compile(fake_labels=choice)
-        gan.fit(images, batch_size=8, verbose=0, shuffle=False)
-        weights.append(gan.get_weights())
-    for first, second in zip(*weights, strict=True):
-        np.testing.assert_array_equal(first, second)
+def test_an_unconditional_gan_refuses_data_labels():
+    # Before: accepted, and it changed nothing (no labels are drawn).
+    gan = _gan(num_classes=None)
+    gan.compile(fake_labels="uniform")
+    with pytest.raises(
+        ValueError,
+        match=r"`fake_labels`='data' applies to a class-conditional DCGAN "
+        r"only, and this one is unconditional",
+    ):
+        gan.compile(fake_labels="data")
 
 
 @pytest.mark.parametrize("bad", ["real", "Data", None, 1])

@@ -98,9 +98,29 @@ def test_dataset_labels_out_of_range_stop_training_with_a_message(tiny_gan):
         gan.fit(floats, verbose=0)
 
 
-def test_an_unconditional_gan_ignores_labels(tiny_gan):
+@pytest.mark.parametrize("as_x", [False, True])
+def test_an_unconditional_gan_refuses_labels(tiny_gan, as_x):
+    # Before: trained and dropped the labels without a word, so a user who
+    # forgot `num_classes` got an unconditional model.
     gan = tiny_gan(compiled=True)
-    _fit(gan, _images(), np.arange(8) % 2)
+    labels = np.arange(8) % 2
+    args = ((_images(), labels),) if as_x else (_images(), labels)
+    with pytest.raises(
+        ValueError,
+        match=r"`fit` got labels .* this DCGAN is unconditional "
+        r"\(`num_classes` is None\) and would ignore them",
+    ):
+        _fit(gan, *args)
+    assert int(gan.g_optimizer.iterations.numpy()) == 0
+
+
+def test_an_unconditional_gan_warns_about_a_datasets_labels(tiny_gan):
+    gan = tiny_gan(compiled=True)
+    pairs = tf.data.Dataset.from_tensor_slices(
+        (_images(), np.arange(8) % 2)
+    ).batch(4)
+    with pytest.warns(UserWarning, match=r"ignores the rest"):
+        gan.fit(pairs, epochs=1, verbose=0)
     assert int(gan.g_optimizer.iterations.numpy()) == 2
 
 
