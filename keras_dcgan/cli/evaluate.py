@@ -8,7 +8,8 @@ Generates `--num_samples` images from the run's newest checkpoint and
 compares them with as many dataset images: FID, KID (with its std),
 precision/recall, the checkerboard-artifact score, and with a classifier
 (Inception or a domain classifier) the Inception Score and mode coverage.
-Prints the metrics and writes them as JSON (default WORKDIR/evaluation.json).
+Prints the metrics and writes them as JSON (default WORKDIR/evaluation.json;
+`--output` replaces no file but an earlier evaluation result).
 Reference statistics are cached under WORKDIR/eval/. The library call is
 `keras_dcgan.training.evaluate_workdir`.
 """
@@ -47,7 +48,11 @@ flags.DEFINE_string("split", "train", "Dataset split of the real images.")
 flags.DEFINE_integer("seed", 0, "Seed of the generated samples.", lower_bound=0)
 flags.DEFINE_integer("batch_size", 64, "Images per pass.", lower_bound=1)
 flags.DEFINE_string(
-    "output", None, "JSON file to write; default WORKDIR/evaluation.json."
+    "output",
+    None,
+    "JSON file to write, ending in .json; an existing file is replaced only "
+    "if it is an earlier evaluation result. Default: "
+    "WORKDIR/evaluation.json.",
 )
 flags.mark_flags_as_required(["workdir", "dataset"])
 

@@ -15,19 +15,20 @@ Every other setting flag (one per field of `TrainConfig` and
 `NetworkConfig`) overrides it when given.
 
 To resume after a stop or a kill, run `keras-dcgan train --workdir=DIR`
-again: the run continues from DIR/config.json and its newest checkpoint;
-add a larger `--epochs` to train longer. The command that started the run
-(with the same `--preset`) resumes it too, with the settings the run
-started with even where a newer version of the library changed the
-preset. `--max_time=SECONDS` stops at
+again: the run continues from DIR/config.json and its newest checkpoint
+(a damaged or missing config.json is set aside, with a warning, and written
+anew from the copy each checkpoint keeps); add a larger `--epochs` to train
+longer. The command that started the run (with the same `--preset`)
+resumes it too, with the settings the run started with even where a newer
+version of the library changed the preset. `--max_time=SECONDS` stops at
 a time budget instead, saving the step; the same command continues.
 `--conditional` trains a class-conditional DCGAN on the dataset's labels
 (`--num_classes` is read from the data). The library call is
 `keras_dcgan.training.train`.
 """
 
-import json
 import os
+import re
 import shlex
 import sys
 
@@ -125,25 +126,58 @@ flags.mark_flag_as_required("workdir")
 FLAGS = flags.FLAGS
 
 
-# `keras_dcgan.training.workdir.CONFIG_FILE`, without importing Keras.
+# `keras_dcgan.training.workdir`'s names, without importing Keras.
 CONFIG_FILE = "config.json"
+CHECKPOINT_DIR = "checkpoints"
 
 
-def saved_config(workdir: str) -> TrainConfig | None:
-    """The configuration saved in `workdir`, or None for a new run."""
-    path = os.path.join(workdir, CONFIG_FILE)
-    if not os.path.isfile(path):
-        return None
-    with open(path) as file:
-        return TrainConfig.from_dict(json.load(file))
+def holds_run(workdir: str) -> bool:
+    """Whether `workdir` holds a run: its config or a checkpoint.
+
+    A look at file names only (no TensorFlow import): whether the files
+    are intact is checked when the run's configuration is read.
+    """
+    if os.path.lexists(os.path.join(workdir, CONFIG_FILE)):
+        return True
+    # A complete checkpoint: `step-N.keras` and its `step-N.json`.
+    directory = os.path.join(workdir, CHECKPOINT_DIR)
+    return os.path.isdir(directory) and any(
+        re.fullmatch(r"step-\d{8,}\.keras", name)
+        and os.path.exists(os.path.join(directory, name[:-6] + ".json"))
+        for name in os.listdir(directory)
+    )
+
+
+def saved_config(workdir: str) -> tuple[TrainConfig | None, str | None]:
+    """The configuration of the run in `workdir`, and the file it is from.
+
+    `keras_dcgan.training.workdir.saved_config` without changing the
+    workdir (and without importing TensorFlow): a damaged or missing
+    `config.json` gives the copy kept in the newest intact checkpoint;
+    training then moves the damaged file aside, writes `config.json` anew
+    and warns, holding the workdir's lock.
+
+    Returns:
+        `(config, source)`, or `(None, None)` for a new run.
+
+    Raises:
+        ValueError: The configuration is damaged and no intact checkpoint
+            holds a copy; the message names the file and what to do.
+    """
+    from keras_dcgan.training import workdir as workdir_lib
+
+    saved, source = workdir_lib.saved_config(workdir, repair=False)
+    if saved is None:
+        return None, None
+    return TrainConfig.from_dict(saved), source
 
 
 def _saved_preset(workdir: str) -> str | None:
     """The preset of the run saved in `workdir`, or None if unreadable."""
     try:
-        return saved_config(workdir).preset
+        return saved_config(workdir)[0].preset
     except (OSError, ValueError, TypeError, AttributeError):
-        return None  # the trainer recovers or reports a damaged config
+        return None  # training reports the damaged config
 
 
 def resumes() -> bool:
@@ -154,16 +188,17 @@ def resumes() -> bool:
     preset changed by a newer version of the library does not stop the
     command that started the run (`make demo`) from resuming it.
     """
-    if FLAGS.overwrite or not os.path.isfile(
-        os.path.join(FLAGS.workdir, CONFIG_FILE)
-    ):
+    if FLAGS.overwrite or not holds_run(FLAGS.workdir):
         return False
     return FLAGS.preset is None or _saved_preset(FLAGS.workdir) == FLAGS.preset
 
 
 def check_flags() -> None:
     """The checks that need no data and no TensorFlow, run first."""
-    if not resumes() and FLAGS.preset is None and not FLAGS["dataset"].present:
+    # Without --preset, a run in the workdir is resumed (`resumes`); that
+    # look at file names needs no TensorFlow.
+    new_run = FLAGS.overwrite or not holds_run(FLAGS.workdir)
+    if new_run and FLAGS.preset is None and not FLAGS["dataset"].present:
         raise app.UsageError(
             "A new run needs --dataset (for example --dataset=mnist-sample, "
             "a folder of images or tfds:NAME) or --preset; "
@@ -184,19 +219,27 @@ def check_flags() -> None:
 def config_from_flags() -> TrainConfig:
     """The `TrainConfig` the command line asks for.
 
-    With a `config.json` in `--workdir` and no `--preset`, the saved
-    configuration with the given flags on top (a resume); otherwise the
-    preset (or the default, sized from `--dataset`) with the flags on top.
+    With a run in `--workdir` and no `--preset`, the saved configuration
+    (`config.json`, or when it is damaged or missing the copy kept in the
+    newest intact checkpoint) with the given flags on top (a resume);
+    otherwise the preset (or the default, sized from `--dataset`) with the
+    flags on top.
     """
     from keras_dcgan.training.config import get_train_config
 
     network = _dataclass_flags.given(NETWORK_FLAGS)
     overrides = _dataclass_flags.given(TRAIN_FLAGS)
-    if resumes():
-        config = saved_config(FLAGS.workdir).replace(
-            network=network, **overrides
-        )
-        print(f"Continuing the run in {FLAGS.workdir} (its {CONFIG_FILE}).")
+    saved, source = saved_config(FLAGS.workdir) if resumes() else (None, None)
+    if saved is not None:
+        config = saved.replace(network=network, **overrides)
+        if os.path.basename(source) == CONFIG_FILE:
+            print(f"Continuing the run in {FLAGS.workdir} (its {CONFIG_FILE}).")
+        else:
+            # Training warns why, and moves a damaged config.json aside.
+            print(
+                f"Continuing the run in {FLAGS.workdir} (the copy of its "
+                f"configuration saved in {source})."
+            )
         if FLAGS.preset is not None:
             _print_preset_changes(config, network, overrides)
     else:

@@ -9,6 +9,7 @@ caching the reference statistics in the workdir.
 import hashlib
 import json
 import os
+import tempfile
 
 import keras
 
@@ -94,7 +95,9 @@ def evaluate_workdir(
 
     Reference statistics of the data are cached in
     `WORKDIR/eval/reference-<hash>.npz`, keyed by dataset, split, image
-    shape, sample count and extractor.
+    shape, sample count and extractor. The result is written atomically
+    (a temporary file renamed into place), and never over a file that is
+    not an earlier evaluation result.
 
     Args:
         workdir: str. A training work directory (or a `.keras` file).
@@ -106,8 +109,11 @@ def evaluate_workdir(
         seed: int. Seed of the generated samples, >= 0. Defaults to 0.
         batch_size: int. Defaults to 64.
         split: str. Dataset split of the real images. Defaults to `"train"`.
-        output: str or None. The JSON file to write; None writes
-            `WORKDIR/evaluation.json` (beside the `.keras` file for a file).
+        output: str or None. The JSON file to write, ending in `.json`;
+            an existing file there is replaced only if it is an earlier
+            result of this function (see `check_output`). None writes
+            `WORKDIR/evaluation.json` (for a `.keras` file, beside it, or
+            in its workdir for a checkpoint in `WORKDIR/checkpoints/`).
             Defaults to None.
         allow_conversion: bool. Evaluate against a dataset whose images
             differ from the model's (size or channels) and that the run was
@@ -129,19 +135,10 @@ def evaluate_workdir(
     # The seed also draws the KID subsets, which NumPy seeds only with an
     # int >= 0: checked before the model and the data load.
     check_non_negative_int("seed", seed)
-    # An output that cannot be written fails before the work: a folder
-    # would fail only at the end, leaving a stray '.partial' file in it.
-    if output is not None and (
-        os.path.isdir(output) or os.fspath(output).endswith(("/", os.sep))
-    ):
-        raise IsADirectoryError(
-            f"output={output!r} is a directory; pass the path of a JSON file, "
-            f"e.g. {os.path.join(output, 'evaluation.json')!r}."
-        )
-    base = workdir if os.path.isdir(workdir) else os.path.dirname(workdir)
-    integrity.check_writable(
-        output or os.path.join(base, "evaluation.json"), "output", False
-    )
+    base = _run_dir(workdir)
+    # A bad output fails before the work: a folder only at the end (leaving
+    # a stray temporary file), a model or config after replacing it.
+    output = check_output(output, base)
     checkpoint = workdir
     if os.path.isdir(workdir):
         # Damaged checkpoints are set aside (with a warning) first.
@@ -162,7 +159,6 @@ def evaluate_workdir(
             feature_extractor.identity,
         ]
     )
-    base = workdir if os.path.isdir(workdir) else os.path.dirname(workdir)
     cache = os.path.join(
         base,
         "eval",
@@ -210,14 +206,129 @@ def evaluate_workdir(
         "seed": seed,
         **metrics,
     }
-    output = output or os.path.join(base, "evaluation.json")
-    directory = os.path.dirname(output)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    with open(output + ".partial", "w") as f:
-        json.dump(result, f, indent=2)
-    os.replace(output + ".partial", output)
+    # Again: the file may have appeared while the metrics were computed.
+    check_output(output, base)
+    _write_json(output, result)
     return result
+
+
+# The keys `evaluate_workdir` writes besides the metrics: a file holding
+# them all is an earlier result, which a new evaluation may replace.
+RESULT_KEYS = ("checkpoint", "step", "dataset", "split", "extractor", "seed")
+DEFAULT_OUTPUT = "evaluation.json"
+
+
+def _run_dir(workdir: str) -> str:
+    """The folder of the run: `workdir`, or the workdir of a checkpoint."""
+    if os.path.isdir(workdir):
+        return workdir
+    directory = os.path.dirname(workdir)
+    if os.path.basename(directory) == workdir_lib.CHECKPOINT_DIR:
+        # A checkpoint's workdir; training deletes a stray .json beside it.
+        return os.path.dirname(directory)
+    return directory
+
+
+def check_output(output: str | None, run_dir: str) -> str:
+    """The JSON file an evaluation writes, checked before any work.
+
+    The evaluation replaces no file it did not write: the path must end in
+    `.json`, lie outside the folders training writes (`checkpoints/`,
+    `samples/`, `tensorboard/`) and not be the run's `config.json`; a file
+    already there must be an earlier evaluation result (a JSON object with
+    all of `RESULT_KEYS`).
+
+    Args:
+        output: str or None. The path asked for; None is
+            `RUN_DIR/evaluation.json`.
+        run_dir: str. The folder of the evaluated run.
+
+    Returns:
+        The path to write.
+
+    Raises:
+        ValueError: A path that does not end in `.json`, or one of the
+            run's own files or folders.
+        IsADirectoryError: `output` is a folder.
+        FileExistsError: A file other than an earlier result is there.
+        PermissionError: The path cannot be written.
+    """
+    default = os.path.join(run_dir, DEFAULT_OUTPUT)
+    if output is None:
+        output, name = default, f"The default output {default!r}"
+    else:
+        name = f"output={output!r}"
+    if os.path.isdir(output) or os.fspath(output).endswith(("/", os.sep)):
+        raise IsADirectoryError(
+            f"{name} is a directory; pass the path of a JSON file, "
+            f"e.g. {os.path.join(output, DEFAULT_OUTPUT)!r}."
+        )
+    if not output.lower().endswith(".json"):
+        raise ValueError(
+            f"{name} does not end in .json; the result is a JSON file, such "
+            f"as {default!r} (the default)."
+        )
+    real = os.path.realpath(output)
+    run = os.path.realpath(run_dir)
+    for folder in (
+        workdir_lib.CHECKPOINT_DIR,
+        workdir_lib.SAMPLES_DIR,
+        workdir_lib.TENSORBOARD_DIR,
+    ):
+        if real.startswith(os.path.join(run, folder) + os.sep):
+            raise ValueError(
+                f"{name} is inside the run's {folder}/ folder, which "
+                "training writes and cleans up; pass a path outside it, "
+                f"such as {default!r} (the default)."
+            )
+    if real == os.path.join(run, workdir_lib.CONFIG_FILE):
+        raise ValueError(
+            f"{name} is the run's {workdir_lib.CONFIG_FILE}, which "
+            f"training reads back; pass another path, such as {default!r} "
+            "(the default)."
+        )
+    if os.path.lexists(output):
+        why = _not_a_result(output)
+        if why is not None:
+            raise FileExistsError(
+                f"{name} already exists and is not an earlier evaluation "
+                f"result ({why}); it is not replaced. Pass another `output` "
+                "path, or move the file away."
+            )
+    integrity.check_writable(output, "output", is_dir=False)
+    return output
+
+
+def _not_a_result(path: str) -> str | None:
+    """Why the file at `path` is not an earlier result, or None if it is."""
+    try:
+        with open(path, "rb") as f:
+            content = json.loads(f.read(1 << 20).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return "not a JSON object"
+    if not isinstance(content, dict):
+        return "not a JSON object"
+    missing = [key for key in RESULT_KEYS if key not in content]
+    if missing:
+        return f"it lacks the keys {missing}"
+    return None
+
+
+def _write_json(path: str, content: dict) -> None:
+    """Writes `content` to `path` atomically: temporary file, then rename."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, partial = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=directory
+    )
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(content, f, indent=2)
+            f.write("\n")
+        os.replace(partial, path)
+    except BaseException:
+        os.remove(partial)
+        raise
 
 
 def _check_data_matches(gan, dataset, split, workdir, allow_conversion):

@@ -347,6 +347,9 @@ def prepare_workdir(
 ) -> str | None:
     """Checks a workdir against `config` and writes `config.json`.
 
+    A damaged or missing `config.json` is recovered first (see
+    `keras_dcgan.training.workdir.saved_config`).
+
     Args:
         workdir: str. The run's work directory; created when missing.
         config: TrainConfig. The configuration asked for.
@@ -358,11 +361,13 @@ def prepare_workdir(
 
     Raises:
         ValueError: The workdir holds a run with a different configuration
-            (architecture, dataset, optimisation) and `overwrite` is False.
+            (architecture, dataset, optimisation) and `overwrite` is False,
+            or its configuration is damaged or missing and no intact
+            checkpoint holds a copy of it.
     """
     if overwrite:
         workdir_lib.remove_training_outputs(workdir)
-    saved = _read_saved_config(workdir)
+    saved, _ = workdir_lib.saved_config(workdir)
     if saved is not None:
         changes = TrainConfig.from_dict(saved).incompatible_changes(config)
         if changes:
@@ -376,66 +381,14 @@ def prepare_workdir(
                 overwrite=True,
             )
     workdir_lib.remove_partial_files(workdir)
-    if saved is None and workdir_lib.list_checkpoints(workdir):
-        raise OptionError(
-            f"Workdir {workdir!r} has checkpoints but no "
-            f"{workdir_lib.CONFIG_FILE}; cannot tell which configuration "
-            "they belong to. Pass {overwrite} to delete them and start again.",
-            overwrite=True,
-        )
     resume_from = workdir_lib.newest_intact_checkpoint(workdir)
     workdir_lib.write_config(workdir, config.to_dict())
     return resume_from
 
 
 def _read_saved_config(workdir: str) -> dict | None:
-    """`config.json`; if damaged, the copy in the newest intact checkpoint.
-
-    Damaged means unreadable, or readable but defining another run than the
-    checkpoint's (checksummed) copy: a flipped bit that leaves valid JSON.
-    The damaged file is moved aside (never deleted) with a warning naming it.
-    """
-    try:
-        saved = workdir_lib.read_config(workdir)
-        damaged = None
-    except integrity.DamagedFileError as error:
-        saved, damaged = None, error
-    if saved is None and damaged is None:
-        return None
-    checkpoint = workdir_lib.newest_intact_checkpoint(workdir)
-    copy = None
-    if checkpoint is not None:
-        copy = workdir_lib.read_checkpoint_state(checkpoint).get("train_config")
-    if damaged is None:
-        if copy is None:
-            return saved
-        try:
-            changes = TrainConfig.from_dict(copy).incompatible_changes(
-                TrainConfig.from_dict(saved)
-            )
-        except (ValueError, TypeError, KeyError) as error:
-            changes = [f"unreadable settings ({error})"]
-        if not changes:
-            return saved
-        damaged = integrity.DamagedFileError(
-            os.path.join(workdir, workdir_lib.CONFIG_FILE),
-            f"it defines another run than the copy saved with {checkpoint!r} "
-            f"({'; '.join(changes)})",
-        )
-    if copy is None:
-        raise ValueError(
-            f"{damaged} No checkpoint of the run holds a copy of the "
-            "configuration. Repair or remove the file, or pass "
-            "overwrite=True to start the run again."
-        ) from None
-    moved = integrity.move_aside(damaged.path)
-    integrity.warn_damaged(
-        damaged.path,
-        damaged.reason,
-        moved,
-        f"using the copy of the configuration saved in {checkpoint!r}",
-    )
-    return copy
+    """The configuration dict of `workdir_lib.saved_config(workdir)`."""
+    return workdir_lib.saved_config(workdir)[0]
 
 
 def train(
@@ -541,6 +494,7 @@ def _train(
     keras.utils.set_random_seed(config.seed)
     # Bad settings fail before the workdir is touched.
     check_networks(config)
+    config.check_used()
     # A workdir that cannot be written fails before any work.
     integrity.check_writable(workdir, "workdir")
     if dataset is None:
@@ -553,6 +507,13 @@ def _train(
     labelled = isinstance(spec, tuple)
     image_shape = tuple((spec[0] if labelled else spec).shape)
     network = config.network
+    if network.num_classes is None and labelled:
+        raise ValueError(
+            "The training data has (image, label) pairs but the network is "
+            "unconditional (no num_classes) and would ignore the labels; "
+            "set num_classes to the data's classes, or pass the images "
+            "alone."
+        )
     if network.num_classes is not None and not labelled:
         raise ValueError(
             f"The network is conditional on {network.num_classes} classes "

@@ -18,21 +18,28 @@ process killed mid-write never leaves a file that looks complete. The newest
 complete checkpoint is the one with the highest step whose `.json` exists
 (the `.json` is renamed into place last).
 
+Each checkpoint's `.json` keeps a copy of `config.json` too, from which
+`saved_config` recovers a damaged or missing one. Reading a run's files
+imports no TensorFlow; `load_gan` loads Keras.
+
 `.keras` files do not hold the state of `keras.random.SeedGenerator`s (the
 DCGAN's training noise), so `save_checkpoint` stores it in the `.json` and
 `load_gan` restores it.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
+import warnings
 
-import keras
 import numpy as np
 
 from keras_dcgan import integrity
+from keras_dcgan.errors import OptionError
+from keras_dcgan.training.config import TrainConfig
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -488,7 +495,11 @@ def load_gan(workdir_or_file: str):
             raise integrity.DamagedFileError(
                 path, reason, "Load an intact checkpoint or its workdir."
             )
-    # Registers the package's serializable classes before deserializing.
+    # Keras loads here only: reading a run's files (`saved_config`) does
+    # not import TensorFlow. The import registers the package's
+    # serializable classes before deserializing.
+    import keras
+
     from keras_dcgan.models import DCGAN
 
     gan = keras.models.load_model(path)
@@ -504,3 +515,159 @@ def load_gan(workdir_or_file: str):
         if saved_rng is not None:
             restore_rng_state(gan, saved_rng)
     return gan
+
+
+def saved_config(
+    workdir: str, repair: bool = True
+) -> tuple[dict | None, str | None]:
+    """The configuration of the run in `workdir`, and where it was read.
+
+    `config.json`, checked against the checksummed copy that each
+    checkpoint keeps. The copy in the newest intact checkpoint is used
+    instead when `config.json` is damaged (unreadable, not a training
+    configuration, or defining another run than the copy: a flipped bit
+    that leaves valid JSON) or missing while checkpoints exist; a
+    `keras_dcgan.integrity.DamagedFileWarning` names the file, a damaged
+    one is moved aside to `config.json.damaged` (never deleted), and
+    `config.json` is written again from the copy.
+
+    Args:
+        workdir: str. The run's work directory.
+        repair: bool. Move a damaged file aside, write `config.json` anew
+            from the copy and warn. False only reads: nothing in the
+            workdir changes and nothing is reported (for a look before the
+            run takes the workdir's lock). Defaults to True.
+
+    Returns:
+        `(config, source)`: the configuration as a dict and the file it
+        came from (`config.json` or a checkpoint's `.keras` path), or
+        `(None, None)` when the workdir holds no run.
+
+    Raises:
+        ValueError: `config.json` is damaged or missing and no intact
+            checkpoint holds a copy of the configuration; the message names
+            the file and what to do.
+
+    Example:
+    >>> config, source = saved_config("runs/demo")  # doctest: +SKIP
+    """
+    with warnings.catch_warnings():
+        if not repair:
+            warnings.simplefilter("ignore", integrity.DamagedFileWarning)
+        config, source, damaged = _saved_config(workdir, repair)
+    if damaged is None or not repair:
+        return config, source
+    exists = os.path.exists(damaged.path)
+    moved = integrity.move_aside(damaged.path) if exists else None
+    instead = f"using the copy of the configuration saved in {source!r}"
+    if moved is not None or not exists:  # never over the damaged file
+        with contextlib.suppress(OSError):  # a read-only workdir
+            write_config(workdir, config)
+            instead = (
+                f"wrote {CONFIG_FILE} anew from the copy of the "
+                f"configuration saved in {source!r}"
+            )
+    if exists:
+        integrity.warn_damaged(damaged.path, damaged.reason, moved, instead)
+    else:
+        warnings.warn(
+            f"{damaged.path!r} is missing; {instead}.",
+            integrity.DamagedFileWarning,
+            stacklevel=2,
+        )
+    return config, source
+
+
+def _saved_config(workdir, repair):
+    """`(config, source, damaged)`: `damaged` names a config.json to replace
+    (a `DamagedFileError`, also for a missing one), else None."""
+    path = os.path.join(workdir, CONFIG_FILE)
+    try:
+        saved = read_config(workdir)
+        damaged = None
+    except integrity.DamagedFileError as error:
+        saved, damaged = None, error
+    if saved is None and damaged is None:
+        if not list_checkpoints(workdir):
+            return None, None, None
+        damaged = integrity.DamagedFileError(path, "it is missing")
+    if saved is not None:
+        try:
+            TrainConfig.from_dict(saved)
+        except (ValueError, TypeError, AttributeError) as error:
+            # The first clause: not the list of every known setting.
+            reason = (
+                "it holds no training configuration "
+                f"({str(error).split('; ')[0]})"
+            )
+            saved, damaged = None, integrity.DamagedFileError(path, reason)
+    checkpoint, copy = _checkpoint_copy(workdir, repair)
+    if saved is not None:
+        if copy is None:
+            return saved, path, None
+        changes = TrainConfig.from_dict(copy).incompatible_changes(
+            TrainConfig.from_dict(saved)
+        )
+        if not changes:
+            return saved, path, None
+        damaged = integrity.DamagedFileError(
+            path,
+            f"it defines another run than the copy saved with {checkpoint!r} "
+            f"({'; '.join(changes)})",
+        )
+    if copy is None:
+        raise _no_copy_error(workdir, damaged, checkpoint)
+    return copy, checkpoint, damaged
+
+
+def _checkpoint_copy(workdir, repair):
+    """The newest intact checkpoint and its copy of the configuration."""
+    checkpoint = newest_intact_checkpoint(workdir, move_damaged=repair)
+    if checkpoint is None:
+        return None, None
+    copy = read_checkpoint_state(checkpoint).get("train_config")
+    try:
+        TrainConfig.from_dict(copy)
+    except (ValueError, TypeError, AttributeError):
+        # Written by a version whose settings this one does not know.
+        return checkpoint, None
+    return checkpoint, copy
+
+
+def _no_copy_error(workdir, damaged, checkpoint) -> OptionError:
+    """Why the run's configuration cannot be recovered, and what to do.
+
+    `checkpoint` is the newest intact checkpoint (one without a copy of
+    the configuration), or None when there is none.
+    """
+    path = damaged.path
+    if not os.path.exists(path):
+        problem = f"Workdir {workdir!r} has checkpoints but no {CONFIG_FILE}"
+    else:
+        problem = str(damaged).rstrip(".")
+    if checkpoint is None and not list_checkpoints(workdir):
+        damaged_dir = os.path.join(workdir, CHECKPOINT_DIR, DAMAGED_DIR)
+        if os.path.isdir(damaged_dir):
+            why = f"its checkpoints are damaged (moved to {damaged_dir!r})"
+        else:
+            # Nothing saved to lose: starting again is a way out.
+            return OptionError(
+                f"{problem}. The run saved no checkpoint, so no copy of its "
+                "configuration exists and starting again loses no "
+                "checkpoint: repair the file, or pass {overwrite}.",
+                overwrite=True,
+            )
+    elif checkpoint is None:
+        why = "its checkpoints are damaged"
+    else:
+        why = (
+            f"{checkpoint!r} holds no copy of the configuration (written by "
+            "an older version of keras-dcgan)"
+        )
+    return OptionError(
+        f"{problem}; cannot tell which configuration the run's checkpoints "
+        f"belong to: {why}. Write {path!r} with the settings the run "
+        "started with to resume it; {overwrite} deletes the checkpoints "
+        "and starts again.",
+        overwrite=True,
+    )

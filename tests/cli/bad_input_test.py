@@ -200,3 +200,24 @@ def test_sample_refuses_a_folder_of_earlier_samples_before_loading(
         result.stderr
     )
     assert (out / "000000.png").read_bytes() == b"old"
+
+
+def test_evaluate_output_never_replaces_a_checkpoint(tmp_path, cli):
+    # Before: rc 0, and the checkpoint became a 400-byte JSON: the run lost.
+    checkpoint = tmp_path / "run" / "checkpoints" / "step-00000002.keras"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"PK model")
+    result = _run(
+        cli,
+        "evaluate",
+        f"--workdir={tmp_path / 'run'}",
+        "--dataset=mnist-sample",
+        f"--output={checkpoint}",
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"keras-dcgan evaluate: error: --output='{checkpoint}' does not end "
+        "in .json; the result is a JSON file, such as "
+        f"'{tmp_path / 'run' / 'evaluation.json'}' (the default).\n"
+    ), result.stderr
+    assert checkpoint.read_bytes() == b"PK model"

@@ -4,8 +4,10 @@ Subcommands run in subprocesses (each defines absl flags at import, and
 absl flags are process-wide); the dispatcher's own messages run in-process.
 """
 
+import json
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -198,3 +200,48 @@ def test_train_refuses_a_workdir_of_another_architecture(tmp_path, cli):
         result.stderr,
         flags=re.DOTALL,
     )
+
+
+def test_train_resumes_a_run_whose_config_json_was_changed(
+    run_dir, tmp_path, cli
+):
+    # Before: the trainer set the changed config.json aside, then refused
+    # the run as "another configuration: batch_size: 4 -> 5", blaming the
+    # user; run again, "holds no run", with only --overwrite (deleting the
+    # checkpoints that keep the configuration) offered.
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    config = run / "config.json"
+    config.write_text(
+        config.read_text().replace('"batch_size": 4', '"batch_size": 5')
+    )
+    changed = config.read_text()
+    result = cli("train", f"--workdir={run}", "--epochs=2", "--progress=none")
+    assert result.returncode == 0, result.stderr[-3000:]
+    checkpoint = os.path.join(run, "checkpoints", "step-00000002.keras")
+    assert f"(the copy of its configuration saved in {checkpoint})" in (
+        result.stdout
+    )
+    assert (
+        f"DamagedFileWarning: '{config}' is damaged (it defines another run "
+        f"than the copy saved with '{checkpoint}' (batch_size: 4 -> 5)); "
+        f"moved it to '{config}.damaged'; wrote config.json anew from the "
+        f"copy of the configuration saved in '{checkpoint}'."
+    ) in result.stderr
+    assert (run / "config.json.damaged").read_text() == changed
+    saved = json.loads(config.read_text())
+    assert (saved["batch_size"], saved["epochs"]) == (4, 2)
+    assert workdir.latest_checkpoint(str(run)).endswith("step-00000004.keras")
+
+
+def test_train_names_a_damaged_config_json_it_cannot_recover(tmp_path, cli):
+    (tmp_path / "config.json").write_text("")
+    result = cli("train", f"--workdir={tmp_path}", "--epochs=2")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"keras-dcgan train: error: '{tmp_path / 'config.json'}' is damaged: "
+        "it is empty (0 bytes). The run saved no checkpoint, so no copy of "
+        "its configuration exists and starting again loses no checkpoint: "
+        "repair the file, or pass --overwrite.\n"
+    ), result.stderr
+    assert os.listdir(tmp_path) == ["config.json"]

@@ -346,6 +346,57 @@ def test_another_preset_or_an_unreadable_config_does_not_resume(tmp_path):
     assert TrainConfig.from_dict(config) == get_train_config("mnist")
 
 
+def _run_with_a_checkpoint(path):
+    """A run of one checkpoint, which keeps a copy of the configuration."""
+    from keras_dcgan.training import workdir
+    from tests.conftest import build_tiny_gan
+    from tests.conftest import tiny_train_config
+
+    config = tiny_train_config(dataset="mnist-sample")
+    checkpoint = workdir.save_checkpoint(
+        build_tiny_gan(compiled=True),
+        str(path),
+        2,
+        {"step": 2, "train_config": config.to_dict()},
+    )
+    workdir.write_config(str(path), config.to_dict())
+    return config, checkpoint
+
+
+# Before: `keras-dcgan train --workdir=DIR` read config.json on its own:
+# "error: Unterminated string starting at: line 13 column 29 (char 295)"
+# (no file named), "Unknown training option(s)", or a changed batch_size
+# taken as the user's and the run refused as "another configuration".
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],
+        lambda text: "",
+        lambda text: '{"foo": 1}',
+        lambda text: text.replace('"batch_size": 4', '"batch_size": 5'),
+        None,  # config.json deleted
+    ],
+)
+def test_workdir_alone_resumes_with_the_checkpoints_copy_of_the_config(
+    tmp_path, damage
+):
+    config, checkpoint = _run_with_a_checkpoint(tmp_path)
+    path = tmp_path / "config.json"
+    if damage is None:
+        path.unlink()
+    else:
+        path.write_text(damage(path.read_text()))
+    text, resumed = _config_from_flags(f"--workdir={tmp_path}", "--epochs=2")
+    assert (
+        f"Continuing the run in {tmp_path} (the copy of its configuration "
+        f"saved in {checkpoint})."
+    ) in text
+    assert TrainConfig.from_dict(resumed) == config.replace(epochs=2)
+    # Only looked: training moves the damaged file aside, and warns.
+    assert os.path.exists(path) == (damage is not None)
+    assert not os.path.exists(f"{path}.damaged")
+
+
 _ONEDNN_AFTER_RUN = """
 from keras_dcgan.cli import main
 try:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import types
+import warnings
 
 import keras
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from keras_dcgan import callbacks as callbacks_lib
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
+from keras_dcgan.errors import OptionError
 from keras_dcgan.training import train
 from keras_dcgan.training import trainer as trainer_lib
 from keras_dcgan.training import workdir
@@ -309,3 +311,125 @@ def test_read_saved_config_falls_back_to_the_checkpoint_copy(tmp_path):
     # A setting a resumed run may change is not damage.
     (tmp_path / "config.json").write_text(json.dumps({**config, "epochs": 9}))
     assert _read_saved_config(str(tmp_path))["epochs"] == 9
+
+
+def _run_with_a_checkpoint(path, state=None):
+    """A workdir whose one checkpoint keeps a copy of the configuration."""
+    from keras_dcgan.models import DCGAN
+
+    gan = DCGAN.from_preset("mnist", **TINY_NETWORK)
+    gan.compile()
+    config = _config().to_dict()
+    if state is None:
+        state = {"step": 2, "train_config": config}
+    checkpoint = workdir.save_checkpoint(gan, str(path), 2, state)
+    workdir.write_config(str(path), config)
+    return config, checkpoint
+
+
+# Each way `keras-dcgan train --workdir=DIR` met a damaged config.json:
+# before, the command line's own reading failed first ("Unterminated string
+# starting at: line 13 column 29", "Unknown training option(s)") or, for a
+# changed setting, the recovered run was refused as "another configuration".
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (
+            lambda text: text[: text.index('"test-im') + 8],
+            r"not valid JSON \(Unterminated string starting at",
+        ),
+        (lambda text: "", r"it is empty \(0 bytes\)"),
+        (
+            lambda text: '{"foo": 1}',
+            r"it holds no training configuration \(Unknown training "
+            r"option\(s\) \['foo'\]\)",
+        ),
+        (lambda text: "[1, 2]", "it holds no training configuration"),
+        (
+            lambda text: text.replace('"batch_size": 4', '"batch_size": 5'),
+            r"it defines another run than the copy saved with '.*step-0000"
+            r"0002.keras' \(batch_size: 4 -> 5\)",
+        ),
+    ],
+)
+def test_saved_config_recovers_a_damaged_config_json(tmp_path, damage, reason):
+    config, checkpoint = _run_with_a_checkpoint(tmp_path)
+    path = tmp_path / "config.json"
+    text = path.read_text()
+    path.write_text(damage(text))
+    damaged = path.read_text()
+    # A look before the run takes the lock changes and reports nothing.
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        looked = workdir.saved_config(str(tmp_path), repair=False)
+    assert looked == (config, checkpoint)
+    assert not [w for w in seen if w.category is integrity.DamagedFileWarning]
+    assert path.read_text() == damaged
+    with pytest.warns(integrity.DamagedFileWarning) as caught:
+        assert workdir.saved_config(str(tmp_path)) == (config, checkpoint)
+    message = str(caught[0].message)
+    assert re.match(
+        rf"'{re.escape(str(path))}' is damaged \({reason}.*\); moved it to "
+        rf"'{re.escape(str(path))}\.damaged'; wrote config\.json anew from "
+        rf"the copy of the configuration saved in '{re.escape(checkpoint)}'"
+        r"\.$",
+        message,
+    ), message
+    assert (tmp_path / "config.json.damaged").read_text() == damaged
+    assert json.loads(path.read_text()) == config
+    # The run resumes with the copy (same settings, so not refused), and
+    # the repaired workdir warns no more.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", integrity.DamagedFileWarning)
+        resume_from = trainer_lib.prepare_workdir(
+            str(tmp_path), _config(epochs=2)
+        )
+    assert resume_from == checkpoint
+    assert json.loads(path.read_text())["epochs"] == 2
+
+
+def test_a_missing_config_json_is_taken_from_the_checkpoint(tmp_path):
+    config, checkpoint = _run_with_a_checkpoint(tmp_path)
+    os.remove(tmp_path / "config.json")
+    with pytest.warns(
+        integrity.DamagedFileWarning,
+        match=rf"config\.json' is missing; wrote config\.json anew from the "
+        rf"copy of the configuration saved in '{re.escape(checkpoint)}'\.$",
+    ):
+        resume_from = trainer_lib.prepare_workdir(str(tmp_path), _config())
+    assert resume_from == checkpoint
+    assert workdir.read_config(str(tmp_path)) == config
+
+
+def test_a_config_without_a_copy_is_a_clear_error(tmp_path):
+    # Checkpoints of an older version kept no copy of the configuration.
+    _, checkpoint = _run_with_a_checkpoint(tmp_path, state={"step": 2})
+    (tmp_path / "config.json").write_text("{")
+    with pytest.raises(OptionError) as error:
+        trainer_lib.prepare_workdir(str(tmp_path), _config())
+    path = str(tmp_path / "config.json")
+    assert str(error.value) == (
+        f"{path!r} is damaged: not valid JSON (Expecting property name "
+        "enclosed in double quotes: line 1 column 2 (char 1)); cannot tell "
+        "which configuration the run's checkpoints belong to: "
+        f"{checkpoint!r} holds no copy of the configuration (written by an "
+        f"older version of keras-dcgan). Write {path!r} with the settings "
+        "the run started with to resume it; overwrite=True deletes the "
+        "checkpoints and starts again."
+    )
+    # In the command line's words, and nothing moved or deleted.
+    assert "; --overwrite deletes the checkpoints" in error.value.for_flags()
+    assert (tmp_path / "config.json").read_text() == "{"
+    assert workdir.list_checkpoints(str(tmp_path)) == [(2, checkpoint)]
+
+
+def test_a_damaged_config_without_checkpoints_may_start_again(tmp_path):
+    (tmp_path / "config.json").write_text("")
+    with pytest.raises(
+        ValueError,
+        match=r"config\.json' is damaged: it is empty \(0 bytes\)\. The run "
+        r"saved no checkpoint, so no copy of its configuration exists and "
+        r"starting again loses no checkpoint: repair the file, or pass "
+        r"overwrite=True\.$",
+    ):
+        workdir.saved_config(str(tmp_path))
