@@ -262,6 +262,9 @@ def test_mixed_float16_conditional_training(conditioning, tiny_gan):
     assert gan.generate(2, labels=1, seed=0).dtype == np.float32
 
 
+# Slow (65 s): the default suite checks exact resumes of unconditional
+# runs (tests/training/resume_test.py).
+@pytest.mark.slow
 def test_a_resumed_conditional_run_equals_an_uninterrupted_one(tmp_path):
     # The fakes' labels come from the saved noise seed and the real labels
     # from the seeded data order, so resuming changes nothing.

@@ -61,6 +61,9 @@ def _assert_runs_equal(result, label=""):
 LOSSES = ["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"]
 
 
+# Slow (65 s): the default suite checks two replicas against one device
+# with the default loss in the tests below.
+@pytest.mark.slow
 def test_two_replicas_give_single_device_gradients_for_every_loss(tmp_path):
     # One child process for all losses: starting TensorFlow dominates the
     # cost of these tiny steps. Plain SGD makes each weight change

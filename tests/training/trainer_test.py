@@ -102,6 +102,9 @@ class _KillAtStep(keras.callbacks.Callback):
             raise _KilledError
 
 
+# Slow (70 s): the default suite keeps the kill -9 mid-epoch resume
+# (tests/training/resume_test.py), which checks the same exactness.
+@pytest.mark.slow
 def test_a_run_stopped_mid_epoch_resumes_exactly(tmp_path):
     config = _config(epochs=2, checkpoint_every_steps=3)
     whole = train(
