@@ -195,6 +195,11 @@ def resumes() -> bool:
 
 def check_flags() -> None:
     """The checks that need no data and no TensorFlow, run first."""
+    if not FLAGS.workdir.strip():
+        raise app.UsageError(
+            f"--workdir={FLAGS.workdir!r} is empty; pass the run's folder, "
+            "e.g. --workdir=runs/mnist."
+        )
     # Without --preset, a run in the workdir is resumed (`resumes`); that
     # look at file names needs no TensorFlow.
     new_run = FLAGS.overwrite or not holds_run(FLAGS.workdir)

@@ -29,6 +29,13 @@ def check_generator(generator, allow_untrained: bool = False) -> int:
     Returns:
         The latent size, an int.
 
+    Raises:
+        TypeError: Not a Keras model, or a `DCGAN` itself (pass
+            `gan.sampling_generator`).
+        ValueError: A generator never built or trained, or whose inputs
+            and outputs are not a generator's.
+        NotImplementedError: Inputs other than latents (and labels).
+
     Example:
     >>> from keras_dcgan import Generator
     >>> check_generator(Generator(8, 16, 1, 4), allow_untrained=True)
@@ -40,6 +47,13 @@ def check_generator(generator, allow_untrained: bool = False) -> int:
         raise TypeError(
             "Expected a keras.Model generator (for a trained DCGAN, pass "
             f"`gan.sampling_generator`); received {type(generator).__name__}."
+        )
+    if hasattr(generator, "sampling_generator"):
+        # A DCGAN holds both networks; its own inputs are not the latents.
+        raise TypeError(
+            f"Expected the generator; received the DCGAN {generator.name!r} "
+            "itself. Pass `gan.sampling_generator` (the generator average "
+            "if the DCGAN keeps one, else the generator)."
         )
     if not generator.built:
         raise ValueError(

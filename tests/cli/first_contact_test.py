@@ -154,6 +154,11 @@ def test_help_examples_keep_their_line_breaks():
         ),
         (["sample", "--out=x.png"], "error: --workdir is required."),
         (
+            # Before: "[Errno 2] No such file or directory: ''".
+            ["train", "--workdir=", "--dataset=mnist-sample"],
+            "--workdir='' is empty; pass the run's folder",
+        ),
+        (
             ["sample", "--workdir=missing", "--out=x.png"],
             "--workdir=missing: no such workdir or .keras file.",
         ),

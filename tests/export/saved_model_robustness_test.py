@@ -54,3 +54,26 @@ def test_an_unwritable_base_dir_fails_first(generator, tmp_path):
         saved_model.export_saved_model(
             generator, str(tmp_path / "file" / "serving"), allow_untrained=True
         )
+
+
+def _export_tflite(gan, base):
+    from keras_dcgan.export import export_tflite
+
+    return export_tflite(gan, os.path.join(base, "generator.tflite"))
+
+
+@pytest.mark.parametrize(
+    "export", [saved_model.export_saved_model, _export_tflite]
+)
+def test_the_dcgan_itself_is_refused_with_what_to_pass(
+    tiny_gan, tmp_path, export
+):
+    # Before: "has no symbolic inputs and outputs", with no way out named.
+    gan = tiny_gan(compiled=True)
+    with pytest.raises(
+        TypeError,
+        match=r"received the DCGAN '.*' itself\. Pass "
+        r"`gan.sampling_generator`",
+    ):
+        export(gan, str(tmp_path))
+    assert os.listdir(tmp_path) == []
