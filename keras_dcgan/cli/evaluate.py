@@ -54,6 +54,13 @@ flags.DEFINE_string(
     "if it is an earlier evaluation result. Default: "
     "WORKDIR/evaluation.json.",
 )
+flags.DEFINE_bool(
+    "allow_conversion",
+    False,
+    "Score against real images of another size or channel count than the "
+    "model makes, converted to the model's (the scores then compare "
+    "different things).",
+)
 flags.mark_flags_as_required(["workdir", "dataset"])
 
 FLAGS = flags.FLAGS
@@ -75,6 +82,7 @@ def main(argv):
         batch_size=FLAGS.batch_size,
         split=FLAGS.split,
         output=FLAGS.output,
+        allow_conversion=FLAGS.allow_conversion,
     )
     print(json.dumps(result, indent=2))
     return 0

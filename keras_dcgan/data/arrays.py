@@ -10,6 +10,8 @@ from keras_dcgan.checks import check_value_range
 from keras_dcgan.data import idx
 from keras_dcgan.data.types import DatasetInfo
 from keras_dcgan.data.types import Source
+from keras_dcgan.errors import Option
+from keras_dcgan.errors import OptionError
 
 # Keys tried, in order, when an .npz file holds several arrays.
 IMAGE_KEYS = ("images", "image", "x", "x_train", "arr_0")
@@ -124,10 +126,14 @@ def from_arrays(
             )
     low, high = images.min(), images.max()
     if low < value_range[0] or high > value_range[1]:
-        raise ValueError(
+        # The advice is written as flags on the command line.
+        raise OptionError(
             f"Pixel values of {name} span [{low}, {high}], outside "
             f"value_range {value_range}; pass the value_range of the data, "
-            "e.g. (0, 255) for 8-bit values, (0, 1) or (-1, 1)."
+            "e.g. {bytes} for 8-bit values, {unit} or {signed}.",
+            bytes=Option("value_range", (0, 255)),
+            unit=Option("value_range", (0, 1)),
+            signed=Option("value_range", (-1, 1)),
         )
     if images.dtype != np.uint8:
         images = images.astype(np.float32)

@@ -16,6 +16,7 @@ import keras
 from keras_dcgan import data
 from keras_dcgan import integrity
 from keras_dcgan.checks import check_non_negative_int
+from keras_dcgan.errors import OptionError
 from keras_dcgan.metrics import evaluate_gan
 from keras_dcgan.metrics import reference_statistics
 from keras_dcgan.metrics.extractors import FeatureExtractor
@@ -357,10 +358,14 @@ def _check_data_matches(gan, dataset, split, workdir, allow_conversion):
     if trained_on == dataset:
         return  # converted as in training
     trained = f" ({trained_on!r})" if trained_on else ""
-    raise ValueError(
+    # `allow_conversion=True` in Python, `--allow_conversion` on the
+    # command line.
+    raise OptionError(
         f"The model makes {size}x{size}x{channels} images but {dataset!r} "
         f"holds {height}x{width}x{native_channels} ones; scoring would "
         f"convert the real images ({', '.join(changes)}) and compare "
         "different things. Evaluate against the data the model was trained "
-        f"on{trained}, or pass allow_conversion=True to convert them anyway."
+        f"on{trained}, or pass "
+        "{allow_conversion} to convert them anyway.",
+        allow_conversion=True,
     )

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_dcgan import data
 from keras_dcgan.data import sources
+from keras_dcgan.errors import OptionError
 from tests.shared_data import SHARED_DATA
 
 SHARED = SHARED_DATA
@@ -245,6 +246,20 @@ def test_values_outside_value_range():
         data.load(images, batch_size=1)
     with pytest.raises(ValueError, match=r"black < white"):
         data.load(images, batch_size=1, value_range=(1, 0))
+
+
+def test_the_value_range_advice_speaks_python_and_flags():
+    # Before: "e.g. (0, 255)" on the command line too.
+    with pytest.raises(OptionError) as caught:
+        data.load(np.full([4, 8, 8], 255.0), batch_size=1)
+    assert (
+        "e.g. value_range=(0, 255) for 8-bit values, value_range=(0, 1) "
+        "or value_range=(-1, 1)." in str(caught.value)
+    )
+    assert (
+        "e.g. --value_range=0,255 for 8-bit values, --value_range=0,1 "
+        "or --value_range=-1,1." in caught.value.for_flags()
+    )
 
 
 def test_labels_must_match_images():

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from keras_dcgan.errors import OptionError
 from keras_dcgan.metrics import DomainClassifier
 from keras_dcgan.metrics import classifier_extractor
 from keras_dcgan.metrics import compare
@@ -228,3 +229,24 @@ def test_evaluate_workdir_reports_a_missing_weights_file(tmp_path, tiny_gan):
             extractor="inception:/no/such.h5",
             allow_conversion=True,
         )
+
+
+def test_another_image_shape_names_allow_conversion(tmp_path, tiny_gan):
+    # Before: `allow_conversion=True` on the command line, which had no
+    # such flag.
+    gan = tiny_gan()
+    gan.compile()
+    workdir = str(tmp_path / "run")
+    workdir_lib.save_checkpoint(gan, workdir, 1, {"step": 1, "epoch": 1})
+    with pytest.raises(OptionError) as caught:
+        evaluate_workdir(workdir, "mnist-sample")
+    assert str(caught.value).endswith(
+        "or pass allow_conversion=True to convert them anyway."
+    )
+    assert (
+        "The model makes 16x16x1 images but 'mnist-sample' holds "
+        "28x28x1 ones" in str(caught.value)
+    )
+    assert caught.value.for_flags().endswith(
+        "or pass --allow_conversion to convert them anyway."
+    )
