@@ -28,7 +28,6 @@ a time budget instead, saving the step; the same command continues.
 """
 
 import os
-import re
 import shlex
 import sys
 
@@ -126,25 +125,20 @@ flags.mark_flag_as_required("workdir")
 FLAGS = flags.FLAGS
 
 
-# `keras_dcgan.training.workdir`'s names, without importing Keras.
+# `keras_dcgan.training.workdir.CONFIG_FILE`, for the flag checks.
 CONFIG_FILE = "config.json"
-CHECKPOINT_DIR = "checkpoints"
 
 
 def holds_run(workdir: str) -> bool:
-    """Whether `workdir` holds a run: its config or a checkpoint.
+    """Whether `workdir` holds a run: its config or a complete checkpoint.
 
     A look at file names only (no TensorFlow import): whether the files
     are intact is checked when the run's configuration is read.
     """
-    if os.path.lexists(os.path.join(workdir, CONFIG_FILE)):
-        return True
-    # A complete checkpoint: `step-N.keras` and its `step-N.json`.
-    directory = os.path.join(workdir, CHECKPOINT_DIR)
-    return os.path.isdir(directory) and any(
-        re.fullmatch(r"step-\d{8,}\.keras", name)
-        and os.path.exists(os.path.join(directory, name[:-6] + ".json"))
-        for name in os.listdir(directory)
+    from keras_dcgan.training import workdir as workdir_lib
+
+    return os.path.lexists(os.path.join(workdir, CONFIG_FILE)) or bool(
+        workdir_lib.list_checkpoints(workdir)
     )
 
 

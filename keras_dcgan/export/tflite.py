@@ -439,17 +439,14 @@ class TFLiteGenerator:
                 "Running TFLite models needs LiteRT: "
                 "`pip install keras-dcgan[litert]` (or `ai-edge-litert`)."
             ) from error
-        if isinstance(model, bytes):
-            self.interpreter = Interpreter(
-                model_content=model, num_threads=num_threads
-            )
-            content = model
-        else:
-            self.interpreter = Interpreter(
-                model_path=model, num_threads=num_threads
-            )
+        # Read once: the interpreter and the metadata share the bytes.
+        content = model
+        if not isinstance(model, bytes):
             with open(model, "rb") as file:
                 content = file.read()
+        self.interpreter = Interpreter(
+            model_content=content, num_threads=num_threads
+        )
         self.runner = self.interpreter.get_signature_runner("serving_default")
         latents = self.runner.get_input_details()["latents"]
         images = self.runner.get_output_details()["images"]

@@ -65,6 +65,17 @@ class Network(keras.Model):
             **self._network_config,
         }
 
+    # Settings only a conditional network uses. Saves from before they were
+    # refused without `num_classes` may hold one; it never had an effect,
+    # so `from_config` leaves it out and the network loads.
+    CONDITIONAL_ONLY = ()
+
     @classmethod
     def from_config(cls, config):
+        if config.get("num_classes") is None:
+            config = {
+                name: value
+                for name, value in config.items()
+                if name not in cls.CONDITIONAL_ONLY
+            }
         return cls(**config)

@@ -84,6 +84,8 @@ class Discriminator(Network):
         https://arxiv.org/abs/1802.05637
     """
 
+    CONDITIONAL_ONLY = ("conditioning",)
+
     def __init__(
         self,
         image_size=64,
@@ -215,12 +217,3 @@ class Discriminator(Network):
             },
             **kwargs,
         )
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if config.get("num_classes") is None:
-            # Saved before an unused conditioning was refused; it never had
-            # an effect on an unconditional discriminator.
-            config.pop("conditioning", None)
-        return super().from_config(config)

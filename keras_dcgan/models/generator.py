@@ -83,6 +83,8 @@ class Generator(Network):
         (the label joined to the noise). https://arxiv.org/abs/1411.1784
     """
 
+    CONDITIONAL_ONLY = ("label_embedding_dim",)
+
     def __init__(
         self,
         latent_dim=100,
@@ -217,12 +219,3 @@ class Generator(Network):
             },
             **kwargs,
         )
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if config.get("num_classes") is None:
-            # Saved before an unused embedding size was refused; it never
-            # had an effect on an unconditional generator.
-            config.pop("label_embedding_dim", None)
-        return super().from_config(config)
