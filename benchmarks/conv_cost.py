@@ -37,7 +37,10 @@ def define_flags() -> None:
     flags.DEFINE_integer("batch_size", 64, "Images per call.")
     flags.DEFINE_integer("calls", 20, "Timed calls per measurement (best).")
     flags.DEFINE_integer(
-        "discriminator_filters", 32, "As the mnist training preset."
+        "discriminator_filters",
+        32,
+        "As the mnist training preset before its deeper discriminator "
+        "(docs/quality.md), whose figures docs/performance.md gives.",
     )
 
 

@@ -377,3 +377,61 @@ def downsample_block(
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return x
+
+
+def conv_block(
+    x,
+    filters: int,
+    *,
+    kernel_size: int = 3,
+    normalization: str = "batch",
+    activation: str = "leaky_relu",
+    leaky_relu_slope: float = 0.2,
+    dropout: float = 0.0,
+    synchronized: bool = False,
+    name: str = "conv",
+):
+    """A stride-1 convolution that keeps the size of `x`, then normalizes
+    and activates: a stage without resampling.
+
+    Args:
+        x: tensor. A NHWC feature map.
+        filters: int. Output channels.
+        kernel_size: int. Convolution kernel size; odd sizes keep the map
+            centred ("same" padding). Defaults to 3.
+        normalization: str. See `normalization_layer`. Defaults to `"batch"`.
+        activation: str. See `activation_layer`. Defaults to `"leaky_relu"`.
+        leaky_relu_slope: float. Defaults to 0.2.
+        dropout: float. Dropout rate after the activation. Defaults to 0.
+        synchronized: bool. Synchronized batch normalization. Defaults to
+            False.
+        name: str. Prefix of the block's layer names. Defaults to `"conv"`.
+
+    Returns:
+        The output tensor, as high and wide as `x`, with `filters` channels.
+
+    Example:
+    >>> inputs = keras.Input((7, 7, 64))
+    >>> tuple(conv_block(inputs, 64).shape)
+    (None, 7, 7, 64)
+    """
+    conv = keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        padding="same",
+        use_bias=normalization in ("none", "spectral"),
+        kernel_initializer=weight_initializer(),
+        name=f"{name}_conv",
+    )
+    x = maybe_spectral(conv, normalization)(x)
+    x = _normalize_and_activate(
+        x,
+        normalization=normalization,
+        activation=activation,
+        leaky_relu_slope=leaky_relu_slope,
+        synchronized=synchronized,
+        name=name,
+    )
+    if dropout:
+        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return x

@@ -3,6 +3,7 @@
 import keras
 
 from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_non_negative_int
 from keras_dcgan.checks import check_number
 from keras_dcgan.models import blocks
 from keras_dcgan.models import conditioning as conditioning_lib
@@ -40,6 +41,11 @@ class Discriminator(Network):
             to 0.2.
         dropout: float. Dropout rate after each stage's activation. Defaults
             to 0.
+        extra_layers: int. Stride-1 3x3 convolutions after the last
+            downsampling stage, at its width and resolution, each normalized,
+            activated (and dropped out) like a stage: a deeper discriminator
+            that judges stroke-level detail without more downsampling. 0 is
+            the paper's network. Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics over all replicas
             under a distribution strategy. Defaults to False.
         num_classes: int or None. Number of classes of a class-conditional
@@ -101,6 +107,7 @@ class Discriminator(Network):
         synchronized_batch_norm=False,
         num_classes=None,
         conditioning="projection",
+        extra_layers=0,
         **kwargs,
     ):
         # Python ints from here on: Keras layers refuse np.int64 sizes.
@@ -118,6 +125,7 @@ class Discriminator(Network):
             "normalization", normalization, blocks.NORMALIZATIONS
         )
         dropout = check_number("dropout", dropout, "[0, 1)")
+        extra_layers = check_non_negative_int("extra_layers", extra_layers)
         # Keras's LeakyReLU compares the slope with 0 (a str fails there,
         # NaN passes), and any truthy string would synchronize batch norm.
         leaky_relu_slope = check_number(
@@ -174,6 +182,18 @@ class Discriminator(Network):
                     synchronized=synchronized_batch_norm,
                     name=f"down{stage + 1}",
                 )
+            for layer in range(extra_layers):
+                x = blocks.conv_block(
+                    x,
+                    filters * 2 ** (steps - 1),
+                    kernel_size=3,
+                    normalization=normalization,
+                    activation=activation,
+                    leaky_relu_slope=leaky_relu_slope,
+                    dropout=dropout,
+                    synchronized=synchronized_batch_norm,
+                    name=f"extra{layer + 1}",
+                )
             x = keras.layers.Flatten(name="flatten")(x)
             dense = keras.layers.Dense(
                 1,
@@ -214,6 +234,7 @@ class Discriminator(Network):
                 "synchronized_batch_norm": synchronized_batch_norm,
                 "num_classes": num_classes,
                 "conditioning": conditioning,
+                "extra_layers": extra_layers,
             },
             **kwargs,
         )

@@ -43,6 +43,9 @@ class NetworkConfig:
         discriminator_normalization: str. Normalization after each
             discriminator convolution but the first. Defaults to `"batch"`.
         dropout: float. Discriminator dropout rate. Defaults to 0.
+        discriminator_extra_layers: int. Stride-1 3x3 convolutions after
+            the discriminator's last downsampling stage (`Discriminator`'s
+            `extra_layers`). Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics across replicas.
             Defaults to False.
         num_classes: int or None. Classes of a class-conditional DCGAN
@@ -75,6 +78,7 @@ class NetworkConfig:
     num_classes: int | None = None
     label_embedding_dim: int | None = None
     conditioning: str = "projection"
+    discriminator_extra_layers: int = 0
 
     def __post_init__(self):
         # Checked here, without Keras, so a bad setting fails when the
@@ -114,6 +118,13 @@ class NetworkConfig:
             object.__setattr__(self, name, value)
         checks.check_bool(
             "synchronized_batch_norm", self.synchronized_batch_norm
+        )
+        object.__setattr__(
+            self,
+            "discriminator_extra_layers",
+            checks.check_non_negative_int(
+                "discriminator_extra_layers", self.discriminator_extra_layers
+            ),
         )
         object.__setattr__(
             self, "num_classes", checks.check_num_classes(self.num_classes)
@@ -174,6 +185,7 @@ class NetworkConfig:
             synchronized_batch_norm=self.synchronized_batch_norm,
             num_classes=self.num_classes,
             conditioning=self.conditioning,
+            extra_layers=self.discriminator_extra_layers,
             name="discriminator",
         )
 

@@ -483,11 +483,15 @@ TRAIN_PRESETS = {
     # and 5.1 against 5.3 and 5.1 at 2,800 steps on two seeds, so `make
     # demo` trains 20% more steps in its 330 s. With the digits' labels
     # (`--conditional`, as `make demo` trains) the recipe scores FID about
-    # 4 instead of 26. All 60k images fit the shuffle buffer.
+    # 4 instead of 26. Two stride-1 3x3 convolutions after the
+    # discriminator's last stage (`discriminator_extra_layers=2`), with its
+    # filters cut from 32 to 24 to pay for them, raised precision from 0.68
+    # to 0.83 and cut FID from 4.6 to 3.2 in the same 450 s (2,520 steps
+    # against 3,062). All 60k images fit the shuffle buffer.
     "mnist": _preset(
         "mnist",
         "mnist",
-        network={"discriminator_filters": 32},
+        network={"discriminator_filters": 24, "discriminator_extra_layers": 2},
         batch_size=64,
         epochs=40,
         d_learning_rate=2.5e-4,

@@ -149,6 +149,15 @@ def test_help_examples_keep_their_line_breaks():
             "--r1_interval must be a positive integer; received 0.",
         ),
         (
+            [
+                "train",
+                "--workdir=W",
+                "--preset=mnist",
+                "--discriminator_extra_layers=-1",
+            ],
+            "--discriminator_extra_layers must be an int >= 0; received -1.",
+        ),
+        (
             ["train", "--workdir=W", "--preset=mnist", "--augment=Color"],
             "augmentation ['Color'] in --augment='Color'; expected",
         ),

@@ -184,6 +184,7 @@ def test_discriminator_dropout_must_be_a_number(dropout):
                 "downsampling": "avg_pool",
                 "normalization": "layer",
                 "dropout": 0.25,
+                "extra_layers": 1,
             },
         ),
     ],
@@ -229,3 +230,46 @@ def test_dtype_policy_is_used_and_saved(network, tmp_path):
     output = loaded(np.zeros((1, *loaded.input_shape[1:]), "float32"))
     # Images and logits stay float32 for the losses and for export.
     assert output.dtype == "float32"
+
+
+@pytest.mark.parametrize("extra_layers", [1, 2])
+def test_discriminator_extra_layers_keep_the_last_stage(extra_layers):
+    """Each extra layer is a stride-1 3x3 convolution at the last stage's
+    width and resolution, normalized and activated like a stage."""
+    plain = Discriminator(image_size=16, channels=1, **TINY)
+    deeper = Discriminator(
+        image_size=16, channels=1, extra_layers=extra_layers, **TINY
+    )
+    last = plain.get_layer("flatten").input.shape
+    for layer in range(1, extra_layers + 1):
+        conv = deeper.get_layer(f"extra{layer}_conv")
+        assert conv.kernel_size == (3, 3)
+        assert conv.strides == (1, 1)
+        assert conv.output.shape == last
+        assert deeper.get_layer(f"extra{layer}_norm")
+        assert deeper.get_layer(f"extra{layer}_act")
+    names = [layer.name for layer in deeper.layers]
+    assert f"extra{extra_layers + 1}_conv" not in names
+    assert deeper.get_layer("flatten").input.shape == last
+    # Two 3x3 kernels of (filters, filters) more per layer, and the norm's
+    # scale and offset: the rest of the network is unchanged.
+    filters = last[-1]
+    conv_params = 9 * filters * filters + 2 * filters
+    trainable = sum(int(np.prod(w.shape)) for w in deeper.trainable_weights)
+    trainable_plain = sum(
+        int(np.prod(w.shape)) for w in plain.trainable_weights
+    )
+    assert trainable - trainable_plain == extra_layers * conv_params
+    images = np.random.default_rng(0).normal(size=(3, 16, 16, 1))
+    assert deeper(images.astype("float32")).shape == (3, 1)
+
+
+@pytest.mark.parametrize("extra_layers", [-1, 1.5, True, "1"])
+def test_discriminator_extra_layers_must_be_a_count(extra_layers):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"`extra_layers` must be an int >= 0; received {extra_layers!r}."
+        ),
+    ):
+        Discriminator(image_size=16, channels=1, extra_layers=extra_layers)
