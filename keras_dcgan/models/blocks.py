@@ -352,31 +352,19 @@ def downsample_block(
     (None, 14, 14, 8)
     """
     check_choice("downsampling", mode, DOWNSAMPLING_MODES)
-    conv = keras.layers.Conv2D(
-        filters,
-        kernel_size,
-        strides=2 if mode == "strided" else 1,
-        padding="same",
-        use_bias=normalization in ("none", "spectral"),
-        kernel_initializer=weight_initializer(),
-        name=f"{name}_conv",
-    )
-    x = maybe_spectral(conv, normalization)(x)
-    if mode == "max_pool":
-        x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
-    elif mode == "avg_pool":
-        x = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(x)
-    x = _normalize_and_activate(
+    return _conv_stage(
         x,
+        filters,
+        kernel_size=kernel_size,
+        strides=2 if mode == "strided" else 1,
+        pool=mode if mode != "strided" else None,
         normalization=normalization,
         activation=activation,
         leaky_relu_slope=leaky_relu_slope,
+        dropout=dropout,
         synchronized=synchronized,
         name=name,
     )
-    if dropout:
-        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
-    return x
 
 
 def conv_block(
@@ -415,15 +403,52 @@ def conv_block(
     >>> tuple(conv_block(inputs, 64).shape)
     (None, 7, 7, 64)
     """
+    return _conv_stage(
+        x,
+        filters,
+        kernel_size=kernel_size,
+        strides=1,
+        pool=None,
+        normalization=normalization,
+        activation=activation,
+        leaky_relu_slope=leaky_relu_slope,
+        dropout=dropout,
+        synchronized=synchronized,
+        name=name,
+    )
+
+
+def _conv_stage(
+    x,
+    filters,
+    *,
+    kernel_size,
+    strides,
+    pool,
+    normalization,
+    activation,
+    leaky_relu_slope,
+    dropout,
+    synchronized,
+    name,
+):
+    """A "same"-padded convolution, optional 2x2 pooling (`"max_pool"` or
+    `"avg_pool"`), normalization, activation and dropout: the layers of
+    `downsample_block` and `conv_block`."""
     conv = keras.layers.Conv2D(
         filters,
         kernel_size,
+        strides=strides,
         padding="same",
         use_bias=normalization in ("none", "spectral"),
         kernel_initializer=weight_initializer(),
         name=f"{name}_conv",
     )
     x = maybe_spectral(conv, normalization)(x)
+    if pool == "max_pool":
+        x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+    elif pool == "avg_pool":
+        x = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(x)
     x = _normalize_and_activate(
         x,
         normalization=normalization,

@@ -44,8 +44,10 @@ class Discriminator(Network):
         extra_layers: int. Stride-1 3x3 convolutions after the last
             downsampling stage, at its width and resolution, each normalized,
             activated (and dropped out) like a stage: a deeper discriminator
-            that judges stroke-level detail without more downsampling. 0 is
-            the paper's network. Defaults to 0.
+            without more downsampling, like the stride-1 3x3 layers of
+            Miyato et al.'s standard CNN discriminator. 0 is the paper's
+            network; the `mnist` training preset uses 2 (docs/quality.md).
+            Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics over all replicas
             under a distribution strategy. Defaults to False.
         num_classes: int or None. Number of classes of a class-conditional
@@ -88,6 +90,9 @@ class Discriminator(Network):
         https://arxiv.org/abs/1511.06434
         Miyato and Koyama, "cGANs with Projection Discriminator", 2018.
         https://arxiv.org/abs/1802.05637
+        Miyato et al., "Spectral Normalization for Generative Adversarial
+        Networks", 2018, Table 3 (the standard CNN discriminator).
+        https://arxiv.org/abs/1802.05957
     """
 
     CONDITIONAL_ONLY = ("conditioning",)
