@@ -272,6 +272,35 @@ def check_labels(
     return array.astype(np.int32)
 
 
+def check_minibatch_stddev(argument: str, value: object) -> int:
+    """Raises a `ValueError` unless `value` is 0 (off) or an int >= 2.
+
+    A minibatch standard deviation group size: a group of one image has
+    no spread.
+
+    Args:
+        argument: str. The argument's name, used in the message.
+        value: object. The value the user passed.
+
+    Returns:
+        `value` as a Python int.
+
+    Example:
+    >>> check_minibatch_stddev("minibatch_stddev", 4)
+    4
+    >>> check_minibatch_stddev("group", 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: `group` must be 0 (off) or a group size >= 2; received 1.
+    """
+    if not is_integer(value) or value < 0 or value == 1:
+        raise ValueError(
+            f"`{argument}` must be 0 (off) or a group size >= 2; "
+            f"received {value!r}."
+        )
+    return int(value)
+
+
 def check_non_negative_int(argument: str, value: object) -> int:
     """Raises a `ValueError` unless `value` is an int >= 0.
 

@@ -9,6 +9,7 @@ so a network's `summary()` reads as the paper's architecture table:
   with nearest/bilinear upsampling followed by a convolution.
 - `downsample_block`: halves the resolution with a strided convolution or
   with a stride-1 convolution followed by max or average pooling.
+- `MinibatchStddev`: the minibatch standard deviation feature map.
 - `doubling_steps`: how many doublings lead from a small base to an image
   size.
 
@@ -27,6 +28,7 @@ import keras
 from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_positive_int  # noqa: F401
 from keras_dcgan.checks import doubling_steps  # noqa: F401
+from keras_dcgan.checks import is_integer
 from keras_dcgan.options import ACTIVATIONS
 from keras_dcgan.options import DOWNSAMPLING_MODES
 from keras_dcgan.options import NORMALIZATIONS
@@ -460,3 +462,75 @@ def _conv_stage(
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return x
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class MinibatchStddev(keras.layers.Layer):
+    """Appends the minibatch standard deviation as one more feature map.
+
+    The batch is split into groups of `group_size` images (image `i` joins
+    group `i mod (batch / group_size)`, as in StyleGAN's implementation).
+    Within each group the standard deviation of every feature is taken
+    over the group's images, averaged over height, width and channels,
+    and the resulting scalar is appended to each of the group's images as
+    a constant map. A discriminator that sees how alike the images of a
+    batch are can penalize a generator that makes them too alike, which
+    raises the variety (recall) of the samples.
+
+    A batch that `group_size` does not divide, and a batch smaller than
+    it, is one group. The statistic is computed in float32 and cast back
+    to the layer's compute dtype.
+
+    Args:
+        group_size: int >= 2. Images per group. Defaults to 4.
+        **kwargs: Standard layer arguments such as `name` and `dtype`.
+
+    Input shape: `(batch, height, width, channels)`.
+    Output shape: `(batch, height, width, channels + 1)`; the new channel
+    is >= 0, one value per group.
+
+    Raises:
+        ValueError: A `group_size` that is not an int >= 2.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.stack([np.zeros((2, 2, 1)), np.ones((2, 2, 1))]).astype("f")
+    >>> y = MinibatchStddev(group_size=2)(x)
+    >>> tuple(y.shape), round(float(y[0, 0, 0, 1]), 3)
+    ((2, 2, 2, 2), 0.5)
+
+    Reference:
+        Karras et al., "Progressive Growing of GANs for Improved Quality,
+        Stability, and Variation", ICLR 2018, Section 3.
+        https://arxiv.org/abs/1710.10196
+    """
+
+    def __init__(self, group_size=4, **kwargs):
+        super().__init__(**kwargs)
+        if not is_integer(group_size) or group_size < 2:
+            raise ValueError(
+                "`group_size` must be an int >= 2 (a group of one image has "
+                f"no spread); received {group_size!r}."
+            )
+        self.group_size = int(group_size)
+
+    def call(self, x):
+        ops = keras.ops
+        batch = ops.shape(x)[0]
+        height, width, channels = x.shape[1:]
+        group = ops.minimum(self.group_size, batch)
+        group = ops.where(ops.equal(batch % group, 0), group, batch)
+        y = ops.reshape(
+            ops.cast(x, "float32"), (group, -1, height, width, channels)
+        )
+        y = y - ops.mean(y, axis=0, keepdims=True)
+        y = ops.sqrt(ops.mean(ops.square(y), axis=0) + 1e-8)
+        y = ops.mean(y, axis=(1, 2, 3), keepdims=True)
+        y = ops.tile(ops.cast(y, x.dtype), (group, height, width, 1))
+        return ops.concatenate([x, y], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}

@@ -3,6 +3,7 @@
 import keras
 
 from keras_dcgan.checks import check_bool
+from keras_dcgan.checks import check_minibatch_stddev
 from keras_dcgan.checks import check_non_negative_int
 from keras_dcgan.checks import check_number
 from keras_dcgan.models import blocks
@@ -47,6 +48,13 @@ class Discriminator(Network):
             without more downsampling, like the stride-1 3x3 layers of
             Miyato et al.'s standard CNN discriminator. 0 is the paper's
             network; the `mnist` training preset uses 2 (docs/quality.md).
+            Defaults to 0.
+        minibatch_stddev: int. Group size of a minibatch standard
+            deviation feature map (`blocks.MinibatchStddev`, Karras et al.
+            2018) appended after the last downsampling stage, before any
+            extra layers: the discriminator sees how alike the images of a
+            group are, which pushes the generator toward varied samples.
+            0 leaves it out (the paper's network); otherwise an int >= 2.
             Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics over all replicas
             under a distribution strategy. Defaults to False.
@@ -113,6 +121,7 @@ class Discriminator(Network):
         num_classes=None,
         conditioning="projection",
         extra_layers=0,
+        minibatch_stddev=0,
         **kwargs,
     ):
         # Python ints from here on: Keras layers refuse np.int64 sizes.
@@ -131,6 +140,9 @@ class Discriminator(Network):
         )
         dropout = check_number("dropout", dropout, "[0, 1)")
         extra_layers = check_non_negative_int("extra_layers", extra_layers)
+        minibatch_stddev = check_minibatch_stddev(
+            "minibatch_stddev", minibatch_stddev
+        )
         # Keras's LeakyReLU compares the slope with 0 (a str fails there,
         # NaN passes), and any truthy string would synchronize batch norm.
         leaky_relu_slope = check_number(
@@ -187,6 +199,10 @@ class Discriminator(Network):
                     synchronized=synchronized_batch_norm,
                     name=f"down{stage + 1}",
                 )
+            if minibatch_stddev:
+                x = blocks.MinibatchStddev(
+                    minibatch_stddev, name="minibatch_stddev"
+                )(x)
             for layer in range(extra_layers):
                 x = blocks.conv_block(
                     x,
@@ -240,6 +256,7 @@ class Discriminator(Network):
                 "num_classes": num_classes,
                 "conditioning": conditioning,
                 "extra_layers": extra_layers,
+                "minibatch_stddev": minibatch_stddev,
             },
             **kwargs,
         )

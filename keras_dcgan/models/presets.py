@@ -46,6 +46,10 @@ class NetworkConfig:
         discriminator_extra_layers: int. Stride-1 3x3 convolutions after
             the discriminator's last downsampling stage (`Discriminator`'s
             `extra_layers`). Defaults to 0.
+        discriminator_minibatch_stddev: int. Group size of the
+            discriminator's minibatch standard deviation map
+            (`Discriminator`'s `minibatch_stddev`); 0 leaves it out.
+            Defaults to 0.
         synchronized_batch_norm: bool. Batch statistics across replicas.
             Defaults to False.
         num_classes: int or None. Classes of a class-conditional DCGAN
@@ -79,6 +83,7 @@ class NetworkConfig:
     label_embedding_dim: int | None = None
     conditioning: str = "projection"
     discriminator_extra_layers: int = 0
+    discriminator_minibatch_stddev: int = 0
 
     def __post_init__(self):
         # Checked here, without Keras, so a bad setting fails when the
@@ -124,6 +129,14 @@ class NetworkConfig:
             "discriminator_extra_layers",
             checks.check_non_negative_int(
                 "discriminator_extra_layers", self.discriminator_extra_layers
+            ),
+        )
+        object.__setattr__(
+            self,
+            "discriminator_minibatch_stddev",
+            checks.check_minibatch_stddev(
+                "discriminator_minibatch_stddev",
+                self.discriminator_minibatch_stddev,
             ),
         )
         object.__setattr__(
@@ -186,6 +199,7 @@ class NetworkConfig:
             num_classes=self.num_classes,
             conditioning=self.conditioning,
             extra_layers=self.discriminator_extra_layers,
+            minibatch_stddev=self.discriminator_minibatch_stddev,
             name="discriminator",
         )
 

@@ -158,6 +158,16 @@ def test_help_examples_keep_their_line_breaks():
             "--discriminator_extra_layers must be an int >= 0; received -1.",
         ),
         (
+            [
+                "train",
+                "--workdir=W",
+                "--preset=mnist",
+                "--discriminator_minibatch_stddev=1",
+            ],
+            "--discriminator_minibatch_stddev must be 0 (off) or a group "
+            "size >= 2; received 1.",
+        ),
+        (
             ["train", "--workdir=W", "--preset=mnist", "--augment=Color"],
             "augmentation ['Color'] in --augment='Color'; expected",
         ),

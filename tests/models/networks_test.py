@@ -185,6 +185,7 @@ def test_discriminator_dropout_must_be_a_number(dropout):
                 "normalization": "layer",
                 "dropout": 0.25,
                 "extra_layers": 1,
+                "minibatch_stddev": 2,
             },
         ),
     ],
@@ -273,3 +274,144 @@ def test_discriminator_extra_layers_must_be_a_count(extra_layers):
         ),
     ):
         Discriminator(image_size=16, channels=1, extra_layers=extra_layers)
+
+
+def _group_stddev(images, group_size):
+    """The minibatch standard deviation feature, written directly: image i
+    joins group i mod (batch / group_size)."""
+    groups = len(images) // group_size
+    out = np.empty(len(images))
+    for group in range(groups):
+        members = images[group::groups].astype("float64")
+        out[group::groups] = members.std(axis=0).mean()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("batch", "group_size", "groups"),
+    [(8, 4, 2), (8, 2, 4), (6, 3, 2), (4, 4, 1), (3, 4, 1), (6, 4, 1)],
+)
+def test_minibatch_stddev_matches_a_direct_computation(
+    batch, group_size, groups
+):
+    """A batch the group size does not divide, or smaller than it, is one
+    group (the last two cases)."""
+    images = np.random.default_rng(batch).normal(size=(batch, 3, 3, 2))
+    layer = blocks.MinibatchStddev(group_size)
+    out = keras.ops.convert_to_numpy(layer(images.astype("float32")))
+    assert out.shape == (batch, 3, 3, 3)
+    np.testing.assert_array_equal(out[..., :2], images.astype("float32"))
+    # One constant map per image, one value per group.
+    feature = out[..., 2]
+    assert np.all(feature == feature[:, :1, :1])
+    expected = _group_stddev(images, batch // groups)
+    np.testing.assert_allclose(feature[:, 0, 0], expected, rtol=1e-5)
+    assert len(np.unique(feature[:, 0, 0])) == groups
+
+
+def test_minibatch_stddev_couples_only_the_images_of_a_group():
+    """The discriminator's logit for an image moves when another image of
+    its group changes, and not when an image of another group does."""
+    discriminator = Discriminator(
+        image_size=16, channels=1, minibatch_stddev=2, extra_layers=1, **TINY
+    )
+    images = np.random.default_rng(0).normal(size=(4, 16, 16, 1))
+    images = images.astype("float32")
+    before = keras.ops.convert_to_numpy(discriminator(images))
+    changed = images.copy()
+    changed[2] += 1.0  # image 2 is in group {0, 2}; {1, 3} is the other
+    after = keras.ops.convert_to_numpy(discriminator(changed))
+    assert abs(after[0, 0] - before[0, 0]) > 1e-6
+    np.testing.assert_array_equal(after[[1, 3]], before[[1, 3]])
+    plain = Discriminator(image_size=16, channels=1, extra_layers=1, **TINY)
+    plain_before = keras.ops.convert_to_numpy(plain(images))
+    plain_after = keras.ops.convert_to_numpy(plain(changed))
+    np.testing.assert_array_equal(plain_after[0], plain_before[0])
+
+
+@pytest.mark.parametrize("extra_layers", [0, 1])
+def test_minibatch_stddev_adds_one_map_after_the_last_stage(extra_layers):
+    plain = Discriminator(
+        image_size=16, channels=1, extra_layers=extra_layers, **TINY
+    )
+    varied = Discriminator(
+        image_size=16,
+        channels=1,
+        extra_layers=extra_layers,
+        minibatch_stddev=4,
+        **TINY,
+    )
+    last = plain.get_layer("down2_act").output.shape
+    assert varied.get_layer("minibatch_stddev").output.shape == (
+        *last[:-1],
+        last[-1] + 1,
+    )
+    # One more input channel for the next layer: a 3x3 kernel's worth of
+    # weights for an extra layer, one weight a position for the dense logit.
+    added = 9 * last[-1] if extra_layers else last[1] * last[2]
+    count = lambda model: sum(  # noqa: E731
+        int(np.prod(w.shape)) for w in model.trainable_weights
+    )
+    assert count(varied) - count(plain) == added
+    assert "minibatch_stddev" not in [layer.name for layer in plain.layers]
+
+
+def test_minibatch_stddev_keeps_float32_logits_under_mixed_precision():
+    discriminator = Discriminator(
+        image_size=16, minibatch_stddev=4, dtype="mixed_bfloat16", **TINY
+    )
+    layer = discriminator.get_layer("minibatch_stddev")
+    assert layer.compute_dtype == "bfloat16"
+    logits = discriminator(np.ones((4, 16, 16, 3), "float32"))
+    assert logits.dtype == "float32"
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(logits)))
+
+
+@pytest.mark.parametrize("minibatch_stddev", [1, -1, 2.5, True, "4"])
+def test_minibatch_stddev_must_be_off_or_a_group(minibatch_stddev):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "`minibatch_stddev` must be 0 (off) or a group size >= 2; "
+            f"received {minibatch_stddev!r}."
+        ),
+    ):
+        Discriminator(
+            image_size=16, channels=1, minibatch_stddev=minibatch_stddev
+        )
+
+
+@pytest.mark.parametrize("group_size", [1, 0, "2"])
+def test_minibatch_stddev_layer_refuses_bad_groups(group_size):
+    with pytest.raises(ValueError, match="`group_size` must be"):
+        blocks.MinibatchStddev(group_size)
+
+
+def test_a_dcgan_with_minibatch_stddev_trains_with_r1():
+    """R1's gradient of the gradient passes through the group statistic,
+    and the generator gets a gradient through it: every kernel moves and
+    the losses stay finite."""
+    from keras_dcgan import DCGAN
+
+    keras.utils.set_random_seed(0)
+    generator = Generator(latent_dim=8, image_size=16, channels=1, **TINY)
+    discriminator = Discriminator(
+        image_size=16, channels=1, minibatch_stddev=4, extra_layers=1, **TINY
+    )
+    gan = DCGAN(generator, discriminator, seed=0)
+    gan.compile(r1_weight=1.0)
+    before = {
+        weight.path: keras.ops.convert_to_numpy(weight)
+        for weight in gan.generator.trainable_weights
+        + gan.discriminator.trainable_weights
+    }
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1))
+    history = gan.fit(images.astype("float32"), batch_size=8, verbose=0)
+    for name in ("d_loss", "g_loss"):
+        assert np.isfinite(history.history[name][-1]), name
+    for weight in gan.generator.trainable_weights + (
+        gan.discriminator.trainable_weights
+    ):
+        if "kernel" in weight.path:
+            moved = keras.ops.convert_to_numpy(weight) - before[weight.path]
+            assert np.abs(moved).max() > 0, weight.path

@@ -228,6 +228,11 @@ def test_bool_fields_refuse_strings(name):
             "`discriminator_extra_layers` must be an int >= 0; received -1.",
         ),
         (
+            {"network": {"discriminator_minibatch_stddev": 1}},
+            r"`discriminator_minibatch_stddev` must be 0 \(off\) or a group "
+            "size >= 2; received 1.",
+        ),
+        (
             {"network": {"num_classes": "10"}},
             r"`num_classes` must be None \(unconditional\) or an int >= 2; "
             "received '10'.",
@@ -327,3 +332,15 @@ def test_a_config_saved_before_discriminator_extra_layers_loads_as_before():
     assert (
         config.network.build_discriminator().get_config()["extra_layers"] == 0
     )
+
+
+def test_a_config_saved_before_discriminator_minibatch_stddev_loads_as_before():
+    """config.json written before the field existed: no stddev map."""
+    values = get_train_config("mnist").to_dict()
+    del values["network"]["discriminator_minibatch_stddev"]
+    config = TrainConfig.from_dict(values)
+    assert config.network.discriminator_minibatch_stddev == 0
+    discriminator = config.network.build_discriminator()
+    assert discriminator.get_config()["minibatch_stddev"] == 0
+    names = [layer.name for layer in discriminator.layers]
+    assert "minibatch_stddev" not in names
