@@ -478,8 +478,10 @@ class MinibatchStddev(keras.layers.Layer):
     raises the variety (recall) of the samples.
 
     A batch that `group_size` does not divide, and a batch smaller than
-    it, is one group. The statistic is computed in float32 and cast back
-    to the layer's compute dtype.
+    it, is one group. Under a distribution strategy each replica groups
+    its own images, as batch normalization without synchronization does.
+    The statistic is computed in float32 and cast back to the layer's
+    compute dtype.
 
     Args:
         group_size: int >= 2. Images per group. Defaults to 4.

@@ -101,6 +101,9 @@ class Discriminator(Network):
         Miyato et al., "Spectral Normalization for Generative Adversarial
         Networks", 2018, Table 3 (the standard CNN discriminator).
         https://arxiv.org/abs/1802.05957
+        Karras et al., "Progressive Growing of GANs for Improved Quality,
+        Stability, and Variation", ICLR 2018, Section 3 (minibatch
+        standard deviation). https://arxiv.org/abs/1710.10196
     """
 
     CONDITIONAL_ONLY = ("conditioning",)
