@@ -224,8 +224,10 @@ def _tpu_strategy(tpu: str | None) -> tf.distribute.TPUStrategy:
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, OSError, RuntimeError, tf.errors.OpError) as error:
         raise ValueError(
-            f"No TPU found for tpu={tpu!r}: {error}. Run on a Cloud TPU VM "
-            "(tpu=None) or pass the TPU's name or grpc:// address."
+            f"No TPU found for tpu={tpu!r}: {str(error).rstrip('.')}. "
+            "On a Cloud TPU VM "
+            "leave `tpu` unset; elsewhere set `tpu` to the TPU's name or "
+            "grpc:// address."
         ) from error
     return tf.distribute.TPUStrategy(resolver)
 

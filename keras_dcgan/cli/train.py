@@ -72,6 +72,12 @@ flags.DEFINE_list(
     None,
     "Devices for --strategy=one_device or mirrored, e.g. GPU:0,GPU:1.",
 )
+flags.DEFINE_string(
+    "tpu",
+    None,
+    "For --strategy=tpu: the TPU's name or grpc:// address; leave it unset "
+    "on a Cloud TPU VM.",
+)
 flags.DEFINE_bool(
     "conditional",
     False,
@@ -194,6 +200,11 @@ def check_flags() -> None:
             f"--workdir={FLAGS.workdir!r} is empty; pass the run's folder, "
             "e.g. --workdir=runs/mnist."
         )
+    if FLAGS.tpu is not None and FLAGS.strategy != "tpu":
+        raise app.UsageError(
+            f"--tpu={FLAGS.tpu!r} only applies to --strategy=tpu; received "
+            f"--strategy={FLAGS.strategy}."
+        )
     # Without --preset, a run in the workdir is resumed (`resumes`); that
     # look at file names needs no TensorFlow.
     new_run = FLAGS.overwrite or not holds_run(FLAGS.workdir)
@@ -291,7 +302,9 @@ def main(argv):
     from keras_dcgan.callbacks import NonFiniteLossError
 
     # First: some strategies must exist before TensorFlow initializes.
-    strategy = distribute.get_strategy(FLAGS.strategy, devices=FLAGS.devices)
+    strategy = distribute.get_strategy(
+        FLAGS.strategy, devices=FLAGS.devices, tpu=FLAGS.tpu
+    )
     config = config_from_flags()
     try:
         training.train(

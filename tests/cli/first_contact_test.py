@@ -168,6 +168,11 @@ def test_help_examples_keep_their_line_breaks():
             "size >= 2; received 1.",
         ),
         (
+            ["train", "--workdir=W", "--preset=mnist", "--tpu=my-tpu"],
+            "--tpu='my-tpu' only applies to --strategy=tpu; received "
+            "--strategy=default.",
+        ),
+        (
             ["train", "--workdir=W", "--preset=mnist", "--augment=Color"],
             "augmentation ['Color'] in --augment='Color'; expected",
         ),
@@ -452,3 +457,21 @@ def test_the_command_runs_tensorflow_with_onednn_kernels_unless_told(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_a_missing_tpu_is_named_in_flag_terms(tmp_path):
+    """`--strategy=tpu` off a TPU host: the advice names --tpu, a flag the
+    command has, and nothing is written."""
+    result = _cli(
+        "train",
+        f"--workdir={tmp_path / 'run'}",
+        "--dataset=mnist-sample",
+        "--strategy=tpu",
+        "--tpu=no-such-tpu",
+    )
+    assert result.returncode == 1, result.stderr
+    assert "No TPU found for --tpu='no-such-tpu': " in result.stderr
+    assert "set --tpu to the TPU's name or grpc:// address." in result.stderr
+    assert ".." not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
