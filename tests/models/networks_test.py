@@ -7,11 +7,16 @@ import keras
 import numpy as np
 import pytest
 
+from keras_dcgan import DCGAN
 from keras_dcgan import Discriminator
 from keras_dcgan import Generator
 from keras_dcgan.models import blocks
 
 TINY = {"filters": 4}
+
+
+def _trainable_count(model):
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 @pytest.mark.parametrize(
@@ -256,11 +261,8 @@ def test_discriminator_extra_layers_keep_the_last_stage(extra_layers):
     # scale and offset: the rest of the network is unchanged.
     filters = last[-1]
     conv_params = 9 * filters * filters + 2 * filters
-    trainable = sum(int(np.prod(w.shape)) for w in deeper.trainable_weights)
-    trainable_plain = sum(
-        int(np.prod(w.shape)) for w in plain.trainable_weights
-    )
-    assert trainable - trainable_plain == extra_layers * conv_params
+    added = _trainable_count(deeper) - _trainable_count(plain)
+    assert added == extra_layers * conv_params
     images = np.random.default_rng(0).normal(size=(3, 16, 16, 1))
     assert deeper(images.astype("float32")).shape == (3, 1)
 
@@ -362,10 +364,7 @@ def test_minibatch_stddev_adds_one_map_after_the_last_stage(extra_layers):
     # One more input channel for the next layer: a 3x3 kernel's worth of
     # weights for an extra layer, one weight a position for the dense logit.
     added = 9 * last[-1] if extra_layers else last[1] * last[2]
-    count = lambda model: sum(  # noqa: E731
-        int(np.prod(w.shape)) for w in model.trainable_weights
-    )
-    assert count(varied) - count(plain) == added
+    assert _trainable_count(varied) - _trainable_count(plain) == added
     assert "minibatch_stddev" not in [layer.name for layer in plain.layers]
 
 
@@ -404,8 +403,6 @@ def test_a_dcgan_with_minibatch_stddev_trains_with_r1():
     """R1's gradient of the gradient passes through the group statistic,
     and the generator gets a gradient through it: every kernel moves and
     the losses stay finite."""
-    from keras_dcgan import DCGAN
-
     keras.utils.set_random_seed(0)
     generator = Generator(latent_dim=8, image_size=16, channels=1, **TINY)
     discriminator = Discriminator(
@@ -413,18 +410,17 @@ def test_a_dcgan_with_minibatch_stddev_trains_with_r1():
     )
     gan = DCGAN(generator, discriminator, seed=0)
     gan.compile(r1_weight=1.0)
-    before = {
-        weight.path: keras.ops.convert_to_numpy(weight)
+    kernels = [
+        weight
         for weight in gan.generator.trainable_weights
         + gan.discriminator.trainable_weights
-    }
+        if "kernel" in weight.path
+    ]
+    before = [keras.ops.convert_to_numpy(kernel) for kernel in kernels]
     images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1))
     history = gan.fit(images.astype("float32"), batch_size=8, verbose=0)
     for name in ("d_loss", "g_loss"):
         assert np.isfinite(history.history[name][-1]), name
-    for weight in gan.generator.trainable_weights + (
-        gan.discriminator.trainable_weights
-    ):
-        if "kernel" in weight.path:
-            moved = keras.ops.convert_to_numpy(weight) - before[weight.path]
-            assert np.abs(moved).max() > 0, weight.path
+    for kernel, start in zip(kernels, before, strict=True):
+        moved = keras.ops.convert_to_numpy(kernel) - start
+        assert np.abs(moved).max() > 0, kernel.path
