@@ -20,6 +20,7 @@ NUMBER_RANGES = {
     "augment_probability": "[0, 1]",
     "ada_target": "(0, 1)",
     "r1_weight": ">= 0",
+    "mode_seeking_weight": ">= 0",
 }
 
 # Hidden-layer and output activations (`keras_dcgan.models.blocks`).
@@ -125,6 +126,32 @@ def check_conditional_only(argument: str, value, default, num_classes) -> None:
             "only, and this one is unconditional (`num_classes` is None). "
             "Give it classes (`num_classes`; `--conditional` on the command "
             f"line), or leave `{argument}` at its default ({default!r})."
+        )
+
+
+def check_mode_seeking(weight: float, fake_labels: str) -> None:
+    """Refuses the mode-seeking regularizer with the real batch's labels.
+
+    MSGAN's penalty pairs fakes drawn for the same class from two latents;
+    `fake_labels="data"` gives the fakes the real batch's labels, whose
+    halves hold different classes.
+
+    Args:
+        weight: float. `mode_seeking_weight`.
+        fake_labels: str. `fake_labels`.
+
+    Raises:
+        ValueError: `weight` above 0 with `fake_labels` `"data"`.
+
+    Example:
+    >>> check_mode_seeking(1.0, "uniform")
+    """
+    if weight and fake_labels == "data":
+        raise ValueError(
+            f"`mode_seeking_weight`={weight!r} pairs fakes drawn for the same "
+            "classes, which `fake_labels`='data' (the real batch's labels) "
+            "cannot give; set `fake_labels` to 'uniform' or "
+            "`mode_seeking_weight` to 0."
         )
 
 

@@ -455,6 +455,7 @@ class DCGAN(keras.Model):
         r1_interval=1,
         reuse_fakes=False,
         fake_labels="uniform",
+        mode_seeking_weight=0.0,
         **kwargs,
     ):
         """Configures the adversarial training.
@@ -534,6 +535,18 @@ class DCGAN(keras.Model):
                 unconditional DCGAN draws no labels, so it takes only
                 `"uniform"`. Sampling (`generate`) is not affected.
                 Defaults to `"uniform"`.
+            mode_seeking_weight: float. Weight lambda of the mode-seeking
+                regularizer (Mao et al. 2019, MSGAN), which pushes the
+                generator against mode collapse: the generator update
+                splits its batch of fakes into two halves drawn for the
+                same classes (with `fake_labels="uniform"`) from different
+                latents, and adds `lambda / (d_img / d_z + 1e-5)` to its
+                loss, where `d_img` is the mean absolute difference of the
+                paired images (pixels in [-1, 1]) and `d_z` that of their
+                latents: fakes that differ less than their latents are
+                penalized. Computed in float32. Under `tf.distribute` each
+                replica pairs the fakes of its own batch. 0 turns it off;
+                MSGAN used 1. Needs `fake_labels="uniform"`. Defaults to 0.
             **kwargs: `keras.Model.compile` arguments that apply to a GAN:
                 `jit_compile`, `steps_per_execution`, `run_eagerly`.
                 Keras's `jit_compile="auto"` leaves XLA off on CPU-only
@@ -547,7 +560,8 @@ class DCGAN(keras.Model):
                 its range (the message names it and the allowed range), an
                 option the model would not use (`gradient_penalty_weight`
                 with another loss than `"wasserstein"`, `fake_labels` on an
-                unconditional model), the
+                unconditional model, `mode_seeking_weight` with
+                `fake_labels="data"`), the
                 same optimizer object for both networks, an argument of
                 `keras.Model.compile` a GAN does not take, or `r1_interval`
                 above 1 with `r1_weight` and `steps_per_execution` above 1.
@@ -568,7 +582,10 @@ class DCGAN(keras.Model):
             Converge?", 2018 (R1). https://arxiv.org/abs/1801.04406 ;
             Karras et al., "Analyzing and Improving the Image Quality of
             StyleGAN", 2020 (lazy regularization, section 3.1).
-            https://arxiv.org/abs/1912.04958
+            https://arxiv.org/abs/1912.04958 ;
+            Mao et al., "Mode Seeking Generative Adversarial Networks for
+            Diverse Image Synthesis", 2019 (MSGAN, equation 3).
+            https://arxiv.org/abs/1903.05628
         """
         losses.check_loss(loss, label_smoothing)
         policy = augment_lib.parse_policy(augment)
@@ -584,6 +601,8 @@ class DCGAN(keras.Model):
             "fake_labels", fake_labels, "uniform", self.num_classes
         )
         check_positive_int("r1_interval", r1_interval)
+        _check_option("mode_seeking_weight", mode_seeking_weight)
+        options.check_mode_seeking(mode_seeking_weight, fake_labels)
         self._check_keras_options(kwargs)
         _check_lazy_r1(
             r1_weight, r1_interval, kwargs.get("steps_per_execution", 1)
@@ -629,6 +648,7 @@ class DCGAN(keras.Model):
             )
         self.reuse_fakes = reuse_fakes
         self.fake_labels = fake_labels
+        self.mode_seeking_weight = float(mode_seeking_weight)
         # Slot variables must exist before a distributed step runs: creating
         # them lazily inside a replica context fails under MirroredStrategy.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -701,6 +721,7 @@ class DCGAN(keras.Model):
             "r1_interval": self.r1_interval,
             "reuse_fakes": self.reuse_fakes,
             "fake_labels": self.fake_labels,
+            "mode_seeking_weight": self.mode_seeking_weight,
             "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
         }
@@ -1142,7 +1163,7 @@ class DCGAN(keras.Model):
                 self._inputs(latents, fake_labels), training=True
             )
         else:
-            fake_images, fake_labels = fakes
+            fake_images, fake_labels = fakes[:2]
         real_images = self._augment(position, real_images)
         fake_images = self._augment(position, fake_images)
         with tf.GradientTape() as tape:
@@ -1196,19 +1217,59 @@ class DCGAN(keras.Model):
         )
 
     def _recorded_fakes(self, position, tape, real_labels=None):
-        """Generates `(fake_images, fake_labels)`, recorded on `tape`.
+        """Generates `(fake_images, fake_labels, latents)`, recorded on `tape`.
 
         For `reuse_fakes`: the generator pass is recorded on the generator's
         tape only, feeds the discriminator update (whose own tape starts at
         the images), and is back-propagated by `_generator_step_on_fakes`.
+        With `mode_seeking_weight`, the second half of the labels repeats
+        the first (`_mode_seeking_penalty` pairs the halves).
         """
         latents = self._noise(position, [self.latent_dim])
         fake_labels = self._fake_labels(position, real_labels)
+        if fake_labels is not None and self._mode_seeking():
+            half = (tf.shape(fake_labels)[0] + 1) // 2
+            fake_labels = tf.concat(
+                [
+                    fake_labels[:half],
+                    fake_labels[: tf.shape(fake_labels)[0] - half],
+                ],
+                axis=0,
+            )
         with tape:
             fake_images = self.generator(
                 self._inputs(latents, fake_labels), training=True
             )
-        return fake_images, fake_labels
+        return fake_images, fake_labels, latents
+
+    def _mode_seeking(self):
+        return getattr(self, "mode_seeking_weight", 0.0) > 0
+
+    @staticmethod
+    def _mode_seeking_penalty(fake_images, latents):
+        """MSGAN's `1 / (d_img / d_z + eps)` over the batch's paired halves.
+
+        Fake `i` of the first half pairs with fake `i` of the second (an odd
+        batch leaves the middle one out). Mao et al. 2019, equation 3, as
+        their reference code computes it: mean absolute differences. A
+        batch of one has no pair and no penalty (0).
+        """
+        half = tf.shape(latents)[0] // 2
+        offset = tf.shape(latents)[0] - half
+        images = tf.cast(fake_images, tf.float32)
+        latents = tf.cast(latents, tf.float32)
+
+        def mean_distance(x):
+            distance = tf.abs(x[:half] - x[offset:])
+            # 0, not reduce_mean's NaN, for an empty batch half.
+            return tf.math.divide_no_nan(
+                tf.reduce_sum(distance), tf.cast(tf.size(distance), tf.float32)
+            )
+
+        ratio = tf.math.divide_no_nan(
+            mean_distance(images), mean_distance(latents)
+        )
+        return tf.where(half > 0, 1.0 / (ratio + 1e-5), 0.0)
 
     def _generator_step_on_fakes(self, position, fakes, tape):
         """The generator update on `fakes`, judged by the discriminator.
@@ -1218,13 +1279,22 @@ class DCGAN(keras.Model):
         discriminator update. It resumes recording for the discriminator's
         judgement of the same images.
         """
-        fake_images, fake_labels = fakes
+        fake_images, fake_labels, latents = fakes
         with tape:
+            if self._mode_seeking():
+                penalty = self.mode_seeking_weight * (
+                    self._mode_seeking_penalty(fake_images, latents)
+                )
             fake_images = self._augment(position, fake_images)
             fake_logits = self.discriminator(
                 self._inputs(fake_images, fake_labels), training=True
             )
             per_example = losses.generator_loss(self.loss_name, fake_logits)
+            if self._mode_seeking():
+                # Each replica's batch adds the penalty once per example:
+                # averaged over the global batch, it adds up to the mean of
+                # the replicas' penalties.
+                per_example += tf.cast(penalty, per_example.dtype)
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=position[2]
             )

@@ -123,6 +123,11 @@ class TrainConfig:
             real and fake batches hold the same classes). No effect on an
             unconditional DCGAN. See `DCGAN.compile`. Defaults to
             `"uniform"`.
+        mode_seeking_weight: float. Weight of the mode-seeking regularizer
+            (MSGAN, Mao et al. 2019): the generator is penalized when two
+            fakes of the same class differ less than their latents. 0 is
+            off; needs `fake_labels="uniform"`. See `DCGAN.compile`.
+            Defaults to 0.
         jit_compile: bool or None. Compile the training step with XLA,
             which fuses its element-wise work (batch norm, activations,
             losses, Adam) into a few kernels. None (the default) chooses
@@ -188,6 +193,7 @@ class TrainConfig:
     precision: str = "float32"
     reuse_fakes: bool = False
     fake_labels: str = "uniform"
+    mode_seeking_weight: float = 0.0
     jit_compile: bool | None = None
 
     def __post_init__(self):
@@ -255,6 +261,7 @@ class TrainConfig:
             object.__setattr__(self, "value_range", (low, high))
         _check_augment(self)
         options.check_gradient_penalty(self.loss, self.gradient_penalty_weight)
+        options.check_mode_seeking(self.mode_seeking_weight, self.fake_labels)
         if not is_integer(self.seed) or not 0 <= self.seed < 2**32:
             # NumPy's and TensorFlow's global seeds are 32-bit.
             raise ValueError(
@@ -490,7 +497,12 @@ TRAIN_PRESETS = {
     # against 3,062). A generator average of decay 0.97 instead of 0.99
     # trades a little precision for recall at the same FID (0.82/0.81
     # against 0.84/0.80, and 0.80/0.81 against 0.84/0.78 on a second
-    # seed, in 450 s). All 60k images fit the shuffle buffer.
+    # seed, in 450 s). The mode-seeking regularizer of MSGAN at weight 0.3
+    # lowered FID and traded a little precision for recall: over three sets
+    # of latents `make demo` scored FID 2.43, precision 0.816 and recall
+    # 0.807, against 2.93, 0.827 and 0.794 without it (0.5: FID 2.26,
+    # precision 0.802, recall 0.817). All 60k images fit the shuffle
+    # buffer.
     "mnist": _preset(
         "mnist",
         "mnist",
@@ -501,6 +513,7 @@ TRAIN_PRESETS = {
         g_learning_rate=1e-3,
         ema_decay=0.97,
         reuse_fakes=True,
+        mode_seeking_weight=0.3,
         r1_weight=0.1,
         r1_interval=4,
         shuffle_buffer=60_000,

@@ -202,6 +202,7 @@ def build_gan(config: TrainConfig) -> DCGAN:
         r1_interval=config.r1_interval,
         reuse_fakes=config.reuse_fakes,
         fake_labels=config.fake_labels,
+        mode_seeking_weight=config.mode_seeking_weight,
         jit_compile=uses_xla(config),
     )
     return gan

@@ -153,6 +153,30 @@ def test_help_examples_keep_their_line_breaks():
                 "train",
                 "--workdir=W",
                 "--preset=mnist",
+                "--mode_seeking_weight=-1",
+            ],
+            "--mode_seeking_weight must be a finite number >= 0; received "
+            "-1.0.",
+        ),
+        (
+            [
+                "train",
+                "--workdir=W",
+                "--preset=mnist",
+                "--conditional",
+                "--fake_labels=data",
+                "--mode_seeking_weight=1",
+            ],
+            "--mode_seeking_weight=1.0 pairs fakes drawn for the same "
+            "classes, which --fake_labels='data' (the real batch's labels) "
+            "cannot give; set --fake_labels to 'uniform' or "
+            "--mode_seeking_weight to 0.",
+        ),
+        (
+            [
+                "train",
+                "--workdir=W",
+                "--preset=mnist",
                 "--discriminator_extra_layers=-1",
             ],
             "--discriminator_extra_layers must be an int >= 0; received -1.",

@@ -185,8 +185,12 @@ def test_the_setting_survives_the_compile_config():
 
 
 def test_train_config_passes_and_checks_fake_labels():
+    # The preset's mode seeking pairs uniform labels (mode_seeking_test).
     config = get_train_config(
-        "mnist", network={"num_classes": 10}, fake_labels="data"
+        "mnist",
+        network={"num_classes": 10},
+        fake_labels="data",
+        mode_seeking_weight=0.0,
     )
     assert build_gan(config).fake_labels == "data"
     with pytest.raises(ValueError, match=r"Unknown fake_labels 'real'"):

@@ -87,7 +87,11 @@ def test_a_checkpoint_saved_with_unused_settings_still_loads(
 @pytest.mark.parametrize(
     ("changes", "shown"),
     [
-        ({"fake_labels": "data"}, r"`fake_labels`='data'"),
+        # Without the preset's mode seeking, which pairs uniform labels.
+        (
+            {"fake_labels": "data", "mode_seeking_weight": 0.0},
+            r"`fake_labels`='data'",
+        ),
         ({"label_key": "label"}, r"`label_key`='label'"),
     ],
 )

@@ -52,6 +52,7 @@ def test_presets_override_only_a_few_fields(name):
         "reuse_fakes",
         "r1_weight",
         "r1_interval",
+        "mode_seeking_weight",
         "shuffle_buffer",
     }
 
@@ -64,12 +65,13 @@ def test_mnist_preset_keeps_an_ema_generator():
 def test_mnist_preset_is_the_tuned_recipe():
     # docs/quality.md: a 5x faster generator, a half-width discriminator
     # and the discriminator update's fakes reused, for 40 epochs, with an
-    # R1 penalty of 0.1 (lazily, every 4th step at 0.4) and a generator
-    # average of decay 0.99.
+    # R1 penalty of 0.1 (lazily, every 4th step at 0.4), a generator
+    # average of decay 0.97 and the mode-seeking regularizer at 0.3.
     preset = TRAIN_PRESETS["mnist"]
     assert (preset.g_learning_rate, preset.d_learning_rate) == (1e-3, 2.5e-4)
     assert (preset.reuse_fakes, preset.epochs) == (True, 40)
     assert preset.ema_decay == 0.97
+    assert (preset.fake_labels, preset.mode_seeking_weight) == ("uniform", 0.3)
     assert (preset.r1_weight, preset.r1_interval) == (0.1, 4)
     # docs/quality.md: two stride-1 layers after the discriminator's last
     # stage, paid for with 24 instead of 32 filters.
