@@ -9,6 +9,7 @@ from keras_dcgan.training import RESUMABLE_FIELDS
 from keras_dcgan.training import TRAIN_PRESETS
 from keras_dcgan.training import TrainConfig
 from keras_dcgan.training import get_train_config
+from keras_dcgan.training.trainer import build_gan
 
 
 def test_default_is_the_paper_recipe():
@@ -277,7 +278,6 @@ def test_incompatible_changes_ignore_resumable_fields():
 
 
 def test_build_gan_passes_reuse_fakes_to_compile():
-    from keras_dcgan.training.trainer import build_gan
 
     config = get_train_config("mnist", network={"latent_dim": 8})
     assert build_gan(config).reuse_fakes is True  # the preset's choice
@@ -285,7 +285,6 @@ def test_build_gan_passes_reuse_fakes_to_compile():
 
 
 def test_build_gan_passes_the_r1_settings_to_compile():
-    from keras_dcgan.training.trainer import build_gan
 
     config = get_train_config("mnist", network={"latent_dim": 8})
     gan = build_gan(config.replace(r1_weight=0.4, r1_interval=4))
@@ -346,3 +345,13 @@ def test_a_config_saved_before_discriminator_minibatch_stddev_loads_as_before():
     assert discriminator.get_config()["minibatch_stddev"] == 0
     names = [layer.name for layer in discriminator.layers]
     assert "minibatch_stddev" not in names
+
+
+def test_a_config_saved_before_mode_seeking_resumes_without_it():
+    """config.json of a run started before the field existed (and before
+    the preset used it): the run resumes without the regularizer."""
+    values = get_train_config("mnist", network={"num_classes": 10}).to_dict()
+    del values["mode_seeking_weight"]
+    config = TrainConfig.from_dict(values)
+    assert config.mode_seeking_weight == 0.0
+    assert build_gan(config).mode_seeking_weight == 0.0
