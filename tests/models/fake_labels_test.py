@@ -1,34 +1,14 @@
 """DCGAN.compile(fake_labels=...): the classes of the fakes in training."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_dcgan import DCGAN
-from keras_dcgan import Discriminator
-from keras_dcgan import Generator
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training.trainer import build_gan
-
-NUM_CLASSES = 3
-
-
-def _gan(num_classes=NUM_CLASSES):
-    keras.utils.set_random_seed(0)
-    return DCGAN(
-        Generator(
-            latent_dim=8,
-            image_size=16,
-            channels=1,
-            filters=8,
-            num_classes=num_classes,
-        ),
-        Discriminator(
-            image_size=16, channels=1, filters=8, num_classes=num_classes
-        ),
-        seed=0,
-    )
+from tests.models.conditional_helpers import NUM_CLASSES
+from tests.models.conditional_helpers import reuse_fakes_step
+from tests.models.conditional_helpers import small_gan
 
 
 def _data():
@@ -39,49 +19,22 @@ def _data():
     return images, labels
 
 
-def _bce(logits, label):
-    return tf.reduce_mean(
-        tf.nn.sigmoid_cross_entropy_with_logits(
-            tf.fill(tf.shape(logits), label), logits
-        )
-    )
-
-
 def _reference_step(gan, images, labels):
     """pytorch/examples' step (fakes reused) with the fakes of `labels`."""
-    generator, discriminator = gan.generator, gan.discriminator
     latents = tf.random.stateless_normal(
         [images.shape[0], gan.latent_dim], seed=gan.seed_generator.next()
     )
-    with tf.GradientTape() as g_tape:
-        fakes = generator([latents, labels], training=True)
-    with tf.GradientTape() as d_tape:
-        d_loss = _bce(discriminator([images, labels], training=True), 1.0)
-        d_loss += _bce(
-            discriminator([tf.stop_gradient(fakes), labels], training=True),
-            0.0,
-        )
-    variables = discriminator.trainable_variables
-    gan.d_optimizer.apply_gradients(
-        zip(d_tape.gradient(d_loss, variables), variables, strict=True)
-    )
-    with g_tape:
-        g_loss = _bce(discriminator([fakes, labels], training=True), 1.0)
-    variables = generator.trainable_variables
-    gan.g_optimizer.apply_gradients(
-        zip(g_tape.gradient(g_loss, variables), variables, strict=True)
-    )
-    return d_loss, g_loss
+    return reuse_fakes_step(gan, images, labels, latents, labels)
 
 
 def test_data_labels_equal_a_hand_written_step_with_the_real_labels():
     images, labels = _data()
-    gan = _gan()
+    gan = small_gan()
     gan.compile(reuse_fakes=True, fake_labels="data")
     history = gan.fit(
         images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False
     )
-    reference = _gan()
+    reference = small_gan()
     reference.compile()
     step = tf.function(_reference_step)
     d_losses, g_losses = zip(
@@ -108,7 +61,7 @@ def test_every_generator_pass_gets_the_real_labels(reuse_fakes):
     """Records the labels the generator sees in training: with fresh fakes
     for the generator update (two passes a step) and with reuse (one)."""
     images, labels = _data()
-    gan = _gan()
+    gan = small_gan()
     seen = []
     call = gan.generator.call
 
@@ -137,7 +90,7 @@ def test_uniform_labels_differ_from_the_data_labels():
     images, labels = _data()
     weights = {}
     for choice in ("uniform", "data"):
-        gan = _gan()
+        gan = small_gan()
         gan.compile(reuse_fakes=True, fake_labels=choice)
         gan.fit(images, labels, batch_size=8, verbose=0, shuffle=False)
         weights[choice] = gan.generator.get_weights()[0]
@@ -145,7 +98,7 @@ def test_uniform_labels_differ_from_the_data_labels():
 
 
 def test_the_default_draws_uniform_labels():
-    gan = _gan()
+    gan = small_gan()
     gan.compile()
     assert gan.fake_labels == "uniform"
     size = tf.constant(3000)
@@ -156,7 +109,7 @@ def test_the_default_draws_uniform_labels():
 
 def test_an_unconditional_gan_refuses_data_labels():
     # Before: accepted, and it changed nothing (no labels are drawn).
-    gan = _gan(num_classes=None)
+    gan = small_gan(num_classes=None)
     gan.compile(fake_labels="uniform")
     with pytest.raises(
         ValueError,
@@ -172,14 +125,14 @@ def test_an_unknown_choice_is_refused_by_name(bad):
         ValueError,
         match=r"Unknown fake_labels .*; expected one of \['uniform', 'data'\]",
     ):
-        _gan().compile(fake_labels=bad)
+        small_gan().compile(fake_labels=bad)
 
 
 def test_the_setting_survives_the_compile_config():
-    gan = _gan()
+    gan = small_gan()
     gan.compile(fake_labels="data")
     assert gan.get_compile_config()["fake_labels"] == "data"
-    other = _gan()
+    other = small_gan()
     other.compile_from_config(gan.get_compile_config())
     assert other.fake_labels == "data"
 

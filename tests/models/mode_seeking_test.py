@@ -6,29 +6,11 @@ import pytest
 import tensorflow as tf
 
 from keras_dcgan import DCGAN
-from keras_dcgan import Discriminator
-from keras_dcgan import Generator
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training.trainer import build_gan
-
-NUM_CLASSES = 3
-
-
-def _gan(num_classes=NUM_CLASSES):
-    keras.utils.set_random_seed(0)
-    return DCGAN(
-        Generator(
-            latent_dim=8,
-            image_size=16,
-            channels=1,
-            filters=8,
-            num_classes=num_classes,
-        ),
-        Discriminator(
-            image_size=16, channels=1, filters=8, num_classes=num_classes
-        ),
-        seed=0,
-    )
+from tests.models.conditional_helpers import NUM_CLASSES
+from tests.models.conditional_helpers import reuse_fakes_step
+from tests.models.conditional_helpers import small_gan
 
 
 def _data(size=16):
@@ -36,14 +18,6 @@ def _data(size=16):
     images = rng.uniform(-1, 1, (size, 16, 16, 1)).astype("float32")
     labels = rng.integers(0, NUM_CLASSES, size).astype("int32")
     return images, labels
-
-
-def _bce(logits, label):
-    return tf.reduce_mean(
-        tf.nn.sigmoid_cross_entropy_with_logits(
-            tf.fill(tf.shape(logits), label), logits
-        )
-    )
 
 
 def _msgan_penalty(fakes, latents):
@@ -59,7 +33,6 @@ def _msgan_penalty(fakes, latents):
 def _reference_step(gan, images, labels, weight):
     """pytorch/examples' step (fakes reused) plus MSGAN's term, the halves
     of the fakes drawn for the same uniform labels."""
-    generator, discriminator = gan.generator, gan.discriminator
     batch = images.shape[0]
     latents = tf.random.stateless_normal(
         [batch, gan.latent_dim], seed=gan.seed_generator.next()
@@ -70,38 +43,24 @@ def _reference_step(gan, images, labels, weight):
     drawn = tf.cast(tf.floor(uniform * NUM_CLASSES), tf.int32)
     half = (batch + 1) // 2
     fake_labels = tf.concat([drawn[:half], drawn[: batch - half]], 0)
-    with tf.GradientTape() as g_tape:
-        fakes = generator([latents, fake_labels], training=True)
-    with tf.GradientTape() as d_tape:
-        d_loss = _bce(discriminator([images, labels], training=True), 1.0)
-        d_loss += _bce(
-            discriminator(
-                [tf.stop_gradient(fakes), fake_labels], training=True
-            ),
-            0.0,
-        )
-    variables = discriminator.trainable_variables
-    gan.d_optimizer.apply_gradients(
-        zip(d_tape.gradient(d_loss, variables), variables, strict=True)
+    return reuse_fakes_step(
+        gan,
+        images,
+        labels,
+        latents,
+        fake_labels,
+        lambda fakes, z: weight * _msgan_penalty(fakes, z),
     )
-    with g_tape:
-        g_loss = _bce(discriminator([fakes, fake_labels], training=True), 1.0)
-        g_loss += weight * _msgan_penalty(fakes, latents)
-    variables = generator.trainable_variables
-    gan.g_optimizer.apply_gradients(
-        zip(g_tape.gradient(g_loss, variables), variables, strict=True)
-    )
-    return d_loss, g_loss
 
 
 def test_a_fit_step_equals_a_hand_written_msgan_step():
     images, labels = _data()
-    gan = _gan()
+    gan = small_gan()
     gan.compile(reuse_fakes=True, mode_seeking_weight=2.0)
     history = gan.fit(
         images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False
     )
-    reference = _gan()
+    reference = small_gan()
     reference.compile()
     step = tf.function(_reference_step)
     d_losses, g_losses = zip(
@@ -132,7 +91,7 @@ def test_the_halves_of_the_generator_update_share_their_classes(
     its middle fake unpaired); the discriminator update's fresh fakes
     (without `reuse_fakes`) keep independent labels."""
     images, labels = _data(batch)
-    gan = _gan()
+    gan = small_gan()
     seen = []
     call = gan.generator.call
 
@@ -188,7 +147,7 @@ def test_a_batch_of_one_has_no_pair_and_no_penalty():
     assert penalty.numpy() == 0.0
     np.testing.assert_array_equal(tape.gradient(penalty, fakes).numpy(), 0.0)
     images, labels = _data(9)
-    gan = _gan()
+    gan = small_gan()
     gan.compile(mode_seeking_weight=1.0)
     history = gan.fit(images, labels, batch_size=8, verbose=0)
     assert np.isfinite(history.history["g_loss"][-1])
@@ -198,7 +157,7 @@ def test_a_batch_of_one_has_no_pair_and_no_penalty():
 def test_its_gradient_makes_the_paired_fakes_differ_more():
     """Descending the penalty alone spreads the fakes of one class: the
     mean distance between paired fakes grows."""
-    gan = _gan(num_classes=None)
+    gan = small_gan(num_classes=None)
     latents = tf.random.stateless_normal([32, 8], seed=[1, 2])
 
     def distance():
@@ -222,7 +181,7 @@ def test_off_by_default_and_zero_trains_as_before():
     images, labels = _data()
     weights = []
     for options in ({}, {"mode_seeking_weight": 0.0}):
-        gan = _gan()
+        gan = small_gan()
         gan.compile(reuse_fakes=True, **options)
         assert gan.mode_seeking_weight == 0.0
         gan.fit(images, labels, batch_size=8, verbose=0, shuffle=False)
@@ -235,7 +194,7 @@ def test_an_unconditional_gan_pairs_its_fakes_too():
     images, _ = _data()
     weights = {}
     for weight in (0.0, 1.0):
-        gan = _gan(num_classes=None)
+        gan = small_gan(num_classes=None)
         gan.compile(reuse_fakes=True, mode_seeking_weight=weight)
         history = gan.fit(images, batch_size=8, verbose=0, shuffle=False)
         assert np.isfinite(history.history["g_loss"][-1])
@@ -253,7 +212,7 @@ def test_an_unconditional_gan_pairs_its_fakes_too():
 )
 def test_a_bad_weight_is_refused_by_name(bad, message):
     with pytest.raises(ValueError, match=message):
-        _gan().compile(mode_seeking_weight=bad)
+        small_gan().compile(mode_seeking_weight=bad)
 
 
 def test_data_labels_are_refused_with_the_reason():
@@ -263,14 +222,14 @@ def test_data_labels_are_refused_with_the_reason():
         r"classes, which `fake_labels`='data' .* cannot give; set "
         r"`fake_labels` to 'uniform' or `mode_seeking_weight` to 0.",
     ):
-        _gan().compile(mode_seeking_weight=1.0, fake_labels="data")
+        small_gan().compile(mode_seeking_weight=1.0, fake_labels="data")
 
 
 def test_the_setting_survives_the_compile_config():
-    gan = _gan()
+    gan = small_gan()
     gan.compile(mode_seeking_weight=0.5)
     assert gan.get_compile_config()["mode_seeking_weight"] == 0.5
-    other = _gan()
+    other = small_gan()
     other.compile_from_config(gan.get_compile_config())
     assert other.mode_seeking_weight == 0.5
 
