@@ -1228,14 +1228,9 @@ class DCGAN(keras.Model):
         latents = self._noise(position, [self.latent_dim])
         fake_labels = self._fake_labels(position, real_labels)
         if fake_labels is not None and self._mode_seeking():
-            half = (tf.shape(fake_labels)[0] + 1) // 2
-            fake_labels = tf.concat(
-                [
-                    fake_labels[:half],
-                    fake_labels[: tf.shape(fake_labels)[0] - half],
-                ],
-                axis=0,
-            )
+            size = tf.shape(fake_labels)[0]
+            first = fake_labels[: (size + 1) // 2]
+            fake_labels = tf.concat([first, first[: size // 2]], axis=0)
         with tape:
             fake_images = self.generator(
                 self._inputs(latents, fake_labels), training=True
@@ -1281,19 +1276,18 @@ class DCGAN(keras.Model):
         """
         fake_images, fake_labels, latents = fakes
         with tape:
-            if self._mode_seeking():
-                penalty = self.mode_seeking_weight * (
-                    self._mode_seeking_penalty(fake_images, latents)
-                )
-            fake_images = self._augment(position, fake_images)
+            judged = self._augment(position, fake_images)
             fake_logits = self.discriminator(
-                self._inputs(fake_images, fake_labels), training=True
+                self._inputs(judged, fake_labels), training=True
             )
             per_example = losses.generator_loss(self.loss_name, fake_logits)
             if self._mode_seeking():
-                # Each replica's batch adds the penalty once per example:
-                # averaged over the global batch, it adds up to the mean of
-                # the replicas' penalties.
+                # On the fakes before augmentation. Each replica's batch adds
+                # the penalty once per example: averaged over the global
+                # batch, it adds up to the mean of the replicas' penalties.
+                penalty = self.mode_seeking_weight * (
+                    self._mode_seeking_penalty(fake_images, latents)
+                )
                 per_example += tf.cast(penalty, per_example.dtype)
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=position[2]
