@@ -9,6 +9,8 @@ so a network's `summary()` reads as the paper's architecture table:
   with nearest/bilinear upsampling followed by a convolution.
 - `downsample_block`: halves the resolution with a strided convolution or
   with a stride-1 convolution followed by max or average pooling.
+- `BatchNormalization`: Keras's batch norm, trained with TensorFlow's fused
+  kernel.
 - `MinibatchStddev`: the minibatch standard deviation feature map.
 - `doubling_steps`: how many doublings lead from a small base to an image
   size.
@@ -24,6 +26,7 @@ Reference:
 import contextlib
 
 import keras
+import tensorflow as tf
 
 from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_positive_int  # noqa: F401
@@ -162,7 +165,7 @@ def normalization_layer(
     """
     check_choice("normalization", normalization, NORMALIZATIONS)
     if normalization == "batch":
-        return keras.layers.BatchNormalization(
+        return BatchNormalization(
             gamma_initializer=keras.initializers.RandomNormal(
                 mean=1.0, stddev=WEIGHT_STDDEV
             ),
@@ -462,6 +465,88 @@ def _conv_stage(
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return x
+
+
+@keras.saving.register_keras_serializable(package="keras_dcgan")
+class BatchNormalization(keras.layers.BatchNormalization):
+    """Keras's batch normalization, trained with TensorFlow's fused kernel.
+
+    The same layer, arguments, weights and results as
+    `keras.layers.BatchNormalization` (Ioffe and Szegedy 2015). In training,
+    on 4-D channels-last float32, bfloat16 or float16 inputs, it computes
+    the batch statistics and the normalization in one `FusedBatchNormV3` op
+    and back-propagates through one `FusedBatchNormGradV3` (oneDNN's kernels
+    where TensorFlow's oneDNN is on), where Keras runs about a dozen
+    element-wise ops each way. That makes the `mnist` preset's training
+    step about 12% faster on a 2-core AVX-512 CPU (docs/performance.md).
+    The statistics and the normalization are computed in float32, as Keras
+    does; the moving mean and variance are updated as Keras updates them
+    (with the biased batch variance, the one the normalization uses).
+
+    Inference, a mask, `synchronized=True`, `renorm=True`, another rank,
+    axis or dtype, and other Keras backends take Keras's own path, so
+    exported models hold no fused op. It takes the arguments of
+    `keras.layers.BatchNormalization`.
+
+    Input shape: any; `(batch, height, width, channels)` for the fused path.
+    Output shape: the input's.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(3, 2, (8, 4, 4, 2)).astype("f")
+    >>> y = BatchNormalization()(x, training=True)
+    >>> [round(float(v), 3) for v in np.std(y, axis=(0, 1, 2))]
+    [1.0, 1.0]
+
+    Reference:
+        Ioffe and Szegedy, "Batch Normalization: Accelerating Deep Network
+        Training by Reducing Internal Covariate Shift", ICML 2015.
+        https://arxiv.org/abs/1502.03167
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if not (
+            training
+            and self.trainable
+            and mask is None
+            and not self.synchronized
+            and not self.renorm
+            and keras.backend.backend() == "tensorflow"
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+            and inputs.dtype in (tf.float32, tf.bfloat16, tf.float16)
+        ):
+            return super().call(inputs, training=training, mask=mask)
+        x = tf.cast(inputs, tf.float32)
+        channels = x.shape[-1]
+        scale = tf.cast(self.gamma, tf.float32) if self.scale else None
+        offset = tf.cast(self.beta, tf.float32) if self.center else None
+        empty = tf.zeros([0], tf.float32)
+        outputs, mean, variance, _, _, _ = tf.raw_ops.FusedBatchNormV3(
+            x=x,
+            scale=tf.ones([channels]) if scale is None else scale,
+            offset=tf.zeros([channels]) if offset is None else offset,
+            mean=empty,
+            variance=empty,
+            epsilon=self.epsilon,
+            data_format="NHWC",
+            is_training=True,
+        )
+        # The kernel returns the unbiased batch variance, n / (n - 1) times
+        # the biased one it normalizes with (and 0 for n = 1); Keras's
+        # moving variance averages the biased one.
+        count = tf.cast(tf.size(x) // channels, tf.float32)
+        variance *= tf.maximum(count - 1.0, 1.0) / count
+        momentum = self.momentum
+        self.moving_mean.assign(
+            tf.cast(self.moving_mean, tf.float32) * momentum
+            + mean * (1.0 - momentum)
+        )
+        self.moving_variance.assign(
+            tf.cast(self.moving_variance, tf.float32) * momentum
+            + variance * (1.0 - momentum)
+        )
+        return tf.cast(outputs, self.compute_dtype)
 
 
 @keras.saving.register_keras_serializable(package="keras_dcgan")
