@@ -127,3 +127,23 @@ def test_the_networks_use_it():
     assert isinstance(layer, blocks.BatchNormalization)
     restored = keras.layers.deserialize(keras.layers.serialize(layer))
     assert type(restored) is blocks.BatchNormalization
+
+
+@pytest.mark.parametrize(
+    ("dtype", "kernel_dtype"),
+    [("float32", tf.float32), ("mixed_bfloat16", tf.bfloat16)],
+)
+def test_bfloat16_enters_the_kernel_without_casts(dtype, kernel_dtype):
+    layer = blocks.BatchNormalization(dtype=dtype)
+    layer.build((2, 3, 3, 4))
+    spec = tf.TensorSpec((2, 3, 3, 4), layer.compute_dtype)
+    graph = (
+        tf.function(lambda x: layer(x, training=True))
+        .get_concrete_function(spec)
+        .graph
+    )
+    fused = [
+        op for op in graph.get_operations() if op.type == "FusedBatchNormV3"
+    ]
+    assert len(fused) == 1
+    assert fused[0].get_attr("T") == kernel_dtype
