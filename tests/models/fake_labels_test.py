@@ -7,6 +7,8 @@ import tensorflow as tf
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training.trainer import build_gan
 from tests.models.conditional_helpers import NUM_CLASSES
+from tests.models.conditional_helpers import assert_fit_equals_reference
+from tests.models.conditional_helpers import record_generator_labels
 from tests.models.conditional_helpers import reuse_fakes_step
 from tests.models.conditional_helpers import small_gan
 
@@ -29,31 +31,13 @@ def _reference_step(gan, images, labels):
 
 def test_data_labels_equal_a_hand_written_step_with_the_real_labels():
     images, labels = _data()
-    gan = small_gan()
-    gan.compile(reuse_fakes=True, fake_labels="data")
-    history = gan.fit(
-        images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False
+    assert_fit_equals_reference(
+        {"reuse_fakes": True, "fake_labels": "data"},
+        images,
+        labels,
+        _reference_step,
+        {"atol": 1e-5},
     )
-    reference = small_gan()
-    reference.compile()
-    step = tf.function(_reference_step)
-    d_losses, g_losses = zip(
-        *[
-            step(reference, images[i : i + 8], labels[i : i + 8])
-            for i in (0, 8)
-        ],
-        strict=True,
-    )
-    np.testing.assert_allclose(
-        history.history["d_loss"][-1], np.mean(d_losses), atol=1e-5
-    )
-    np.testing.assert_allclose(
-        history.history["g_loss"][-1], np.mean(g_losses), atol=1e-5
-    )
-    for ours, theirs in zip(gan.weights, reference.weights, strict=True):
-        np.testing.assert_allclose(
-            ours.numpy(), theirs.numpy(), atol=1e-5, err_msg=ours.path
-        )
 
 
 @pytest.mark.parametrize("reuse_fakes", [False, True])
@@ -62,14 +46,7 @@ def test_every_generator_pass_gets_the_real_labels(reuse_fakes):
     for the generator update (two passes a step) and with reuse (one)."""
     images, labels = _data()
     gan = small_gan()
-    seen = []
-    call = gan.generator.call
-
-    def recording_call(inputs, *args, **kwargs):
-        seen.append(np.asarray(inputs[1]))
-        return call(inputs, *args, **kwargs)
-
-    gan.generator.call = recording_call
+    seen = record_generator_labels(gan)
     gan.compile(
         reuse_fakes=reuse_fakes,
         discriminator_steps=2,

@@ -1,5 +1,7 @@
 """DCGAN.compile(mode_seeking_weight=...): MSGAN's regularizer (Mao et al.)."""
 
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -9,6 +11,8 @@ from keras_dcgan import DCGAN
 from keras_dcgan.training import get_train_config
 from keras_dcgan.training.trainer import build_gan
 from tests.models.conditional_helpers import NUM_CLASSES
+from tests.models.conditional_helpers import assert_fit_equals_reference
+from tests.models.conditional_helpers import record_generator_labels
 from tests.models.conditional_helpers import reuse_fakes_step
 from tests.models.conditional_helpers import small_gan
 
@@ -55,31 +59,13 @@ def _reference_step(gan, images, labels, weight):
 
 def test_a_fit_step_equals_a_hand_written_msgan_step():
     images, labels = _data()
-    gan = small_gan()
-    gan.compile(reuse_fakes=True, mode_seeking_weight=2.0)
-    history = gan.fit(
-        images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False
+    assert_fit_equals_reference(
+        {"reuse_fakes": True, "mode_seeking_weight": 2.0},
+        images,
+        labels,
+        functools.partial(_reference_step, weight=2.0),
+        {"rtol": 1e-5},
     )
-    reference = small_gan()
-    reference.compile()
-    step = tf.function(_reference_step)
-    d_losses, g_losses = zip(
-        *[
-            step(reference, images[i : i + 8], labels[i : i + 8], 2.0)
-            for i in (0, 8)
-        ],
-        strict=True,
-    )
-    np.testing.assert_allclose(
-        history.history["d_loss"][-1], np.mean(d_losses), atol=1e-5
-    )
-    np.testing.assert_allclose(
-        history.history["g_loss"][-1], np.mean(g_losses), rtol=1e-5
-    )
-    for ours, theirs in zip(gan.weights, reference.weights, strict=True):
-        np.testing.assert_allclose(
-            ours.numpy(), theirs.numpy(), atol=1e-5, err_msg=ours.path
-        )
 
 
 @pytest.mark.parametrize("batch", [8, 7])
@@ -92,14 +78,7 @@ def test_the_halves_of_the_generator_update_share_their_classes(
     (without `reuse_fakes`) keep independent labels."""
     images, labels = _data(batch)
     gan = small_gan()
-    seen = []
-    call = gan.generator.call
-
-    def recording_call(inputs, *args, **kwargs):
-        seen.append(np.asarray(inputs[1]))
-        return call(inputs, *args, **kwargs)
-
-    gan.generator.call = recording_call
+    seen = record_generator_labels(gan)
     gan.compile(
         reuse_fakes=reuse_fakes, mode_seeking_weight=1.0, run_eagerly=True
     )
