@@ -527,13 +527,13 @@ class BatchNormalization(keras.layers.BatchNormalization):
             else tf.cast(inputs, tf.float32)
         )
         channels = x.shape[-1]
-        scale = tf.cast(self.gamma, tf.float32) if self.scale else None
-        offset = tf.cast(self.beta, tf.float32) if self.center else None
+        scale = self.gamma if self.scale else tf.ones([channels])
+        offset = self.beta if self.center else tf.zeros([channels])
         empty = tf.zeros([0], tf.float32)
         outputs, mean, variance, _, _, _ = tf.raw_ops.FusedBatchNormV3(
             x=x,
-            scale=tf.ones([channels]) if scale is None else scale,
-            offset=tf.zeros([channels]) if offset is None else offset,
+            scale=tf.cast(scale, tf.float32),
+            offset=tf.cast(offset, tf.float32),
             mean=empty,
             variance=empty,
             epsilon=self.epsilon,
