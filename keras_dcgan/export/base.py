@@ -3,6 +3,8 @@
 Export works on the generator (for a trained `DCGAN`, its
 `sampling_generator`, the EMA copy when there is one), never on the training
 wrapper: a served or shipped model needs no discriminator or optimizer.
+Every format computes in float32, also for a generator trained under mixed
+precision (`float32_generator`).
 """
 
 import keras
@@ -112,6 +114,53 @@ def check_generator(generator, allow_untrained: bool = False) -> int:
             "pass allow_untrained=True."
         )
     return int(latent_shape[0])
+
+
+def float32_generator(generator):
+    """The generator computing in float32, the precision every export has.
+
+    A generator trained under mixed precision (`TrainConfig.precision`
+    `"mixed_bfloat16"` or `"mixed_float16"`) keeps float32 weights but
+    computes in 16 bits, and a saved one loads that way. Exported as it is,
+    TFLite would fail to convert it (LiteRT has no bfloat16 kernels) and a
+    served SavedModel would run 16-bit math on CPUs without 16-bit units.
+    So exports compute in float32 from the same weights: the images differ
+    from the 16-bit network's by its rounding only.
+
+    Args:
+        generator: keras.Model. A built generator (see `check_generator`).
+
+    Returns:
+        `generator` itself when all its layers compute in float32; else a
+        float32 copy with the same weights: for a `keras_dcgan` network
+        rebuilt from its config with `dtype="float32"`, for another
+        functional model cloned layer by layer (`keras.models.clone_model`).
+
+    Example:
+    >>> from keras_dcgan import Generator
+    >>> generator = Generator(8, 16, 1, 4, dtype="mixed_bfloat16")
+    >>> float32_generator(generator).compute_dtype
+    'float32'
+    """
+    from keras_dcgan.models.base import Network  # Keras models: on use
+
+    layers = [generator, *_all_layers(generator)]
+    if all(layer.compute_dtype == "float32" for layer in layers):
+        return generator
+    if isinstance(generator, Network):
+        copy = type(generator).from_config(
+            {**generator.get_config(), "dtype": "float32"}
+        )
+    else:
+
+        def float32_layer(layer):
+            return type(layer).from_config(
+                {**layer.get_config(), "dtype": "float32"}
+            )
+
+        copy = keras.models.clone_model(generator, clone_function=float32_layer)
+    copy.set_weights(generator.get_weights())
+    return copy
 
 
 def _batch_norm_untouched(generator) -> bool:

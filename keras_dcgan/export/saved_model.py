@@ -39,6 +39,7 @@ from keras_dcgan.checks import is_integer
 from keras_dcgan.errors import Option
 from keras_dcgan.errors import OptionFileExistsError
 from keras_dcgan.export.base import check_generator
+from keras_dcgan.export.base import float32_generator
 from keras_dcgan.export.base import images_to_uint8
 from keras_dcgan.models import conditioning
 from keras_dcgan.sampling import sample_latents
@@ -110,6 +111,8 @@ def build_export_archive(generator, max_samples: int = 1024):
     """
     _check_max_samples(max_samples)
     max_samples = int(max_samples)
+    # Mixed-precision training leaves a 16-bit network: serve float32.
+    generator = float32_generator(generator)
     latent_dim = int(generator.inputs[0].shape[-1])
     num_classes = (
         generator.num_classes

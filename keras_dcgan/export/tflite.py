@@ -43,6 +43,7 @@ from keras_dcgan.checks import check_positive_int
 from keras_dcgan.checks import is_integer
 from keras_dcgan.export.base import UINT8_NODES
 from keras_dcgan.export.base import check_generator
+from keras_dcgan.export.base import float32_generator
 from keras_dcgan.export.base import images_to_uint8
 from keras_dcgan.models import conditioning
 
@@ -124,6 +125,10 @@ def convert_tflite(
                     f"quantization='int8', or leave `{name}` at its default "
                     f"({default})."
                 )
+
+    # Mixed-precision training leaves a 16-bit network; LiteRT has no
+    # bfloat16 kernels.
+    generator = float32_generator(generator)
 
     def images(inputs):
         images = generator(inputs, training=False)
