@@ -189,8 +189,10 @@ def check_gradient_penalty(loss: str, gradient_penalty_weight: float) -> None:
         )
 
 
-# Compute precisions of `TrainConfig.precision`: Keras dtype policies.
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# Compute precisions of `TrainConfig.precision`: Keras dtype policies, or
+# "auto" (mixed_bfloat16 where the device has bfloat16 units, else float32;
+# `keras_dcgan.training.trainer.resolve_precision`).
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 
 # DiffAugment transforms (`keras_dcgan.augment`) and the uniform numbers each
 # consumes per image: one decides whether it is applied (probability p), the

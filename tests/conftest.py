@@ -185,6 +185,8 @@ def tiny_train_config(**changes):
         "checkpoint_every_steps": 2,
         "num_samples": 4,
         "tensorboard": False,
+        # The preset's "auto" would pick by the machine's CPU.
+        "precision": "float32",
         **changes,
     }
     return get_train_config("mnist", network=TINY_NETWORK, **settings)
