@@ -112,8 +112,12 @@ class TrainConfig:
             `1 / r1_interval` of its cost. See `DCGAN.compile`. Defaults
             to 1 (every step).
         precision: str. Compute precision of both networks: float32,
-            mixed_bfloat16 or mixed_float16 (generated images stay float32).
-            Defaults to `"float32"`.
+            mixed_bfloat16 or mixed_float16 (generated images stay float32;
+            exported generators compute in float32), or `"auto"`:
+            mixed_bfloat16 where the step runs on bfloat16 units (a CPU with
+            AVX512-BF16 or AMX, a GPU of compute capability 8.0 or newer),
+            float32 elsewhere (`trainer.resolve_precision`). Defaults to
+            `"float32"`.
         reuse_fakes: bool. The generator update reuses the discriminator
             update's fakes (pytorch/examples' loop, about 9% less
             arithmetic per step) instead of generating new ones (the
@@ -502,18 +506,26 @@ TRAIN_PRESETS = {
     # of latents `make demo` scored FID 2.43, precision 0.816 and recall
     # 0.807, against 2.93, 0.827 and 0.794 without it (0.5: FID 2.26,
     # precision 0.802, recall 0.817); a second run scored 2.69, 0.794 and
-    # 0.823. All 60k images fit the shuffle buffer.
+    # 0.823. Where the CPU has bfloat16 units (AVX512-BF16 or AMX; or a
+    # GPU from Ampere on), precision "auto" trains in mixed_bfloat16: 1.25x
+    # the steps in the same time, and over two seeds of 450 s (three sets
+    # of latents each) FID 2.45 and 2.26 against 2.41 and 2.60, precision
+    # 0.809 and 0.820 against 0.821 and 0.807, recall 0.819 and 0.804
+    # against 0.795 and 0.805. It finishes 40 epochs before the demo's
+    # 330 s are up, so the preset asks for 50 and the clock ends the run.
+    # All 60k images fit the shuffle buffer.
     "mnist": _preset(
         "mnist",
         "mnist",
         network={"discriminator_filters": 24, "discriminator_extra_layers": 2},
         batch_size=64,
-        epochs=40,
+        epochs=50,
         d_learning_rate=2.5e-4,
         g_learning_rate=1e-3,
         ema_decay=0.97,
         reuse_fakes=True,
         mode_seeking_weight=0.3,
+        precision="auto",
         r1_weight=0.1,
         r1_interval=4,
         shuffle_buffer=60_000,
