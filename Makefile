@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= runs/demo
 # Extra `keras-dcgan train` flags for the demo, e.g. DEMO_FLAGS=--epochs=1
 DEMO_FLAGS ?=
-# The demo's training budget in seconds: 40 epochs take about 4 minutes on a
-# 2-core AVX-512 CPU, twice that or more on slower ones. Stopped there, the
-# run is saved, and `make demo` again continues it.
+# The demo's training budget in seconds: about 45 of the preset's 50 epochs
+# on a 2-core CPU with bfloat16 units, 36 in float32 on AVX-512, half that
+# or less on slower CPUs. Stopped there, the run is saved, and `make demo`
+# again continues it.
 DEMO_MAX_TIME ?= 330
 
 .PHONY: install browser-deps demo test test-slow lint format docs clean
