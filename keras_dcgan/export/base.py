@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras_dcgan.checks import check_bool
 from keras_dcgan.models import conditioning
+from keras_dcgan.models.base import Network
 
 
 def check_generator(generator, allow_untrained: bool = False) -> int:
@@ -142,8 +143,6 @@ def float32_generator(generator):
     >>> float32_generator(generator).compute_dtype
     'float32'
     """
-    from keras_dcgan.models.base import Network  # Keras models: on use
-
     layers = [generator, *_all_layers(generator)]
     if all(layer.compute_dtype == "float32" for layer in layers):
         return generator

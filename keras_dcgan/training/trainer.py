@@ -295,8 +295,9 @@ def resolve_precision(precision: str) -> str:
     where the `mnist` preset's step ran 1.25x float32's and scored as well
     in the same time (docs/quality.md). Elsewhere `"float32"`: older GPUs
     gain nothing from bfloat16, and other CPUs emulate it 6-11x slower.
-    A resumed run keeps the precision its networks were saved with. Other
-    values are returned unchanged.
+    A resumed run keeps the precision its networks were saved with. Under
+    a TPU strategy it reads the host's CPU: pass `"mixed_bfloat16"` there.
+    Other values are returned unchanged.
 
     Args:
         precision: str. A value of `options.PRECISIONS`.
