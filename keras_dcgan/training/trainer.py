@@ -281,11 +281,6 @@ def step_choice(
     return False, "TensorFlow's graph with its oneDNN kernels"
 
 
-def _precision(gan) -> str:
-    """The dtype policy the DCGAN's networks compute under."""
-    return gan.generator.dtype_policy.name
-
-
 def resolve_precision(precision: str) -> str:
     """The Keras dtype policy that `TrainConfig.precision` trains under here.
 
@@ -626,8 +621,6 @@ def _train(
             step = 0
         else:
             gan = workdir_lib.load_gan(resume_from)
-            # Resumable: XLA changes how the step runs, not what it computes.
-            gan.jit_compile = uses_xla(config, _precision(gan))
             state = workdir_lib.read_checkpoint_state(resume_from)
             step = state["step"]
             saved_steps = state.get("steps_per_epoch", steps_per_epoch)
@@ -638,8 +631,12 @@ def _train(
                     "dataset changed. Pass {overwrite} to start again.",
                     overwrite=True,
                 )
-        precision = _precision(gan)
+        # A resumed run keeps the precision its networks were saved with.
+        precision = gan.generator.dtype_policy.name
         xla = uses_xla(config, precision)
+        if resume_from is not None:
+            # Resumable: XLA changes how the step runs, not what it computes.
+            gan.jit_compile = xla
         wanted, how = step_choice(config, precision)
         if config.jit_compile is None and xla == wanted:
             size = config.network.image_size
