@@ -11,6 +11,8 @@ so a network's `summary()` reads as the paper's architecture table:
   with a stride-1 convolution followed by max or average pooling.
 - `BatchNormalization`: Keras's batch norm, trained with TensorFlow's fused
   kernel.
+- The convolutions are `convolution.Conv2D` and `convolution.Conv2DTranspose`:
+  Keras's layers, with a faster bfloat16 kernel gradient on CPUs.
 - `MinibatchStddev`: the minibatch standard deviation feature map.
 - `doubling_steps`: how many doublings lead from a small base to an image
   size.
@@ -32,6 +34,7 @@ from keras_dcgan.checks import check_choice
 from keras_dcgan.checks import check_positive_int  # noqa: F401
 from keras_dcgan.checks import doubling_steps  # noqa: F401
 from keras_dcgan.checks import is_integer
+from keras_dcgan.models import convolution
 from keras_dcgan.options import ACTIVATIONS
 from keras_dcgan.options import DOWNSAMPLING_MODES
 from keras_dcgan.options import NORMALIZATIONS
@@ -289,7 +292,7 @@ def upsample_conv(
     check_choice("upsampling", mode, UPSAMPLING_MODES)
     use_bias = normalization in ("none", "spectral")
     if mode == "transposed":
-        conv = keras.layers.Conv2DTranspose(
+        conv = convolution.Conv2DTranspose(
             filters,
             kernel_size,
             strides=2,
@@ -302,7 +305,7 @@ def upsample_conv(
         x = keras.layers.UpSampling2D(
             2, interpolation=mode, name=f"{name}_resize"
         )(x)
-        conv = keras.layers.Conv2D(
+        conv = convolution.Conv2D(
             filters,
             kernel_size,
             strides=1,
@@ -440,7 +443,7 @@ def _conv_stage(
     """A "same"-padded convolution, optional 2x2 pooling (`"max_pool"` or
     `"avg_pool"`), normalization, activation and dropout: the layers of
     `downsample_block` and `conv_block`."""
-    conv = keras.layers.Conv2D(
+    conv = convolution.Conv2D(
         filters,
         kernel_size,
         strides=strides,
