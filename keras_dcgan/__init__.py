@@ -11,8 +11,8 @@ Layers, imports pointing down only (see docs/architecture.md):
 - application: `keras_dcgan.cli` (the command line) over
   `keras_dcgan.training` (experiment configs, workdirs, `train`,
   `evaluate_workdir`);
-- core: `models`, `losses`, `sampling`, `data`, `metrics`, `export`,
-  `callbacks`, `images`, `distribute`, `checks`.
+- core: `models`, `losses`, `optimizers`, `sampling`, `data`, `metrics`,
+  `export`, `callbacks`, `images`, `distribute`, `checks`.
 """
 
 import typing
@@ -50,6 +50,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "optimizers",
     "sampling",
     "training",
 ]

@@ -10,6 +10,7 @@ import tensorflow as tf
 from keras_dcgan import augment as augment_lib
 from keras_dcgan import distribute
 from keras_dcgan import losses
+from keras_dcgan import optimizers
 from keras_dcgan import options
 from keras_dcgan import tfdata
 from keras_dcgan.checks import check_bool
@@ -40,9 +41,10 @@ def paper_adam() -> keras.optimizers.Adam:
     """The paper's optimizer: Adam with learning rate 2e-4 and beta_1 0.5.
 
     Returns:
-        A new `keras.optimizers.Adam`.
+        A new `keras_dcgan.optimizers.Adam`: Keras's Adam with one fused
+        update op per variable.
     """
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+    return optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
 
 def _check_lazy_r1(r1_weight, r1_interval, steps_per_execution):
@@ -463,7 +465,9 @@ class DCGAN(keras.Model):
         Args:
             d_optimizer: keras.optimizers.Optimizer, str or None. The
                 discriminator's optimizer. None uses the paper's
-                Adam(2e-4, beta_1=0.5). Defaults to None.
+                Adam(2e-4, beta_1=0.5), as `keras_dcgan.optimizers.Adam`
+                (Keras's Adam with one fused op per variable). Defaults to
+                None.
             g_optimizer: keras.optimizers.Optimizer, str or None. The
                 generator's optimizer, a different object from
                 `d_optimizer`. Defaults to None (the paper's Adam). When

@@ -33,6 +33,7 @@ from keras_dcgan import data
 from keras_dcgan import distribute
 from keras_dcgan import integrity
 from keras_dcgan import lockfile
+from keras_dcgan import optimizers
 from keras_dcgan.callbacks._steps import global_step
 from keras_dcgan.checks import check_number
 from keras_dcgan.errors import Option
@@ -185,10 +186,10 @@ def build_gan(config: TrainConfig) -> DCGAN:
         ema_decay=config.ema_decay,
     )
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(
+        d_optimizer=optimizers.Adam(
             config.d_learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
         ),
-        g_optimizer=keras.optimizers.Adam(
+        g_optimizer=optimizers.Adam(
             config.g_learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
         ),
         loss=config.loss,
