@@ -67,8 +67,8 @@ def test_mnist_preset_keeps_an_ema_generator():
 def test_mnist_preset_is_the_tuned_recipe():
     # docs/quality.md: a 5x faster generator, a half-width discriminator
     # and the discriminator update's fakes reused, for 50 epochs (the
-    # demo's clock ends it first), with an R1 penalty of 0.1 (lazily, every
-    # 4th step at 0.4), a generator average of decay 0.97, the mode-seeking
+    # demo's clock ends it first), with an R1 penalty of 0.2 (lazily, every
+    # 4th step at 0.8), a generator average of decay 0.97, the mode-seeking
     # regularizer at 0.3, and bfloat16 where the device has its units.
     preset = TRAIN_PRESETS["mnist"]
     assert (preset.g_learning_rate, preset.d_learning_rate) == (1e-3, 2.5e-4)
@@ -76,7 +76,7 @@ def test_mnist_preset_is_the_tuned_recipe():
     assert preset.precision == "auto"
     assert preset.ema_decay == 0.97
     assert (preset.fake_labels, preset.mode_seeking_weight) == ("uniform", 0.3)
-    assert (preset.r1_weight, preset.r1_interval) == (0.1, 4)
+    assert (preset.r1_weight, preset.r1_interval) == (0.2, 4)
     # docs/quality.md: two stride-1 layers after the discriminator's last
     # stage, paid for with 24 instead of 32 filters.
     assert preset.network.discriminator_filters == 24
