@@ -172,8 +172,9 @@ def uses_matmul_filter_grad(layer, input_shape) -> bool:
         # input (small).
         small, window_channels = height * width, layer.filters
     else:
-        small = -(-height // stride[0]) * -(-width // stride[1])
-        window_channels = channels
+        out_height, _ = _same_padding(height, kernel[0], stride[0])
+        out_width, _ = _same_padding(width, kernel[0], stride[0])
+        small, window_channels = out_height * out_width, channels
     return (
         small <= MAX_OUTPUT_PIXELS
         and kernel[0] * kernel[1] * window_channels >= MIN_WINDOW

@@ -175,8 +175,9 @@ def build_gan(config: TrainConfig) -> DCGAN:
         A compiled `DCGAN`.
     """
     keras.utils.set_random_seed(config.seed)
+    precision = resolve_precision(config.precision)
     # The networks record the policy they were built under and save it.
-    with blocks.dtype_policy_scope(resolve_precision(config.precision)):
+    with blocks.dtype_policy_scope(precision):
         generator = config.network.build_generator()
         discriminator = config.network.build_discriminator()
     gan = DCGAN(
@@ -204,7 +205,7 @@ def build_gan(config: TrainConfig) -> DCGAN:
         reuse_fakes=config.reuse_fakes,
         fake_labels=config.fake_labels,
         mode_seeking_weight=config.mode_seeking_weight,
-        jit_compile=uses_xla(config),
+        jit_compile=uses_xla(config, precision),
     )
     return gan
 
