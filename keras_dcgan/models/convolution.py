@@ -7,7 +7,8 @@ many: for the 64x64 networks' 8x8x256 -> 4x4x512 layer (batch 64) it took
 29 ms, slower than in float32 (25 ms), where the same CPU's bfloat16
 convolutions run 3-6x faster than its float32 ones. The same gradient
 written as im2col and one matrix product, the patches built with a
-space-to-depth and four slices, took 7.2 ms (docs/performance.md).
+space-to-depth and four slices, took 7.2 ms; for the `mnist` networks'
+14x14x64 -> 7x7x128 layers, 2.4 against 2.6 ms (docs/performance.md).
 
 - `strided_filter_grad`: that gradient of a "same"-padded strided
   convolution.
@@ -23,13 +24,16 @@ import keras
 import tensorflow as tf
 
 # The weight gradient goes through the matrix product where the output map
-# is at most 8x8 and the kernel window holds at least 2,048 values (4x4 x
-# 128 channels). Measured on a 2-core AMX CPU, batch 64, 4x4 stride-2:
-# 16x16x128 -> 8x8x256 12.2 -> 8.9 ms, 8x8x256 -> 4x4x512 29 -> 7.2 ms;
-# 14x14x64 -> 7x7x128 3.0 -> 3.1 ms (no gain, so left to oneDNN) and
-# 32x32x64 -> 16x16x128 6.7 -> 16.7 ms (a loss).
+# is at most 8x8 and the kernel window holds at least 1,024 values (4x4 x
+# 64 channels). Measured on a 2-core AMX CPU, batch 64, 4x4 stride-2, ten
+# gradients per call: 8x8x256 -> 4x4x512 29 -> 7.2 ms, 16x16x128 -> 8x8x256
+# 12.2 -> 8.9 ms, 8x8x96 -> 4x4x192 3.6 -> 1.5 ms, 8x8x64 -> 4x4x128 1.7 ->
+# 1.2 ms, 14x14x64 -> 7x7x128 (the mnist networks) 2.6 -> 2.4 ms, and in
+# their training step also the output reorder of oneDNN's kernel saved;
+# 14x14x32 -> 7x7x64 (512 values) 0.9 -> 1.3 ms and 32x32x64 -> 16x16x128
+# (16x16 output) 6.7 -> 16.7 ms are losses, left to oneDNN.
 MAX_OUTPUT_PIXELS = 64
-MIN_WINDOW = 2048
+MIN_WINDOW = 1024
 
 
 def _same_padding(size, kernel_size, stride):

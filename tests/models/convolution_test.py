@@ -141,15 +141,19 @@ def test_bfloat16_layer_matches_keras_through_the_matmul(cls, input_shape):
         ("Conv2D", "mixed_bfloat16", (None, 16, 16, 128), 256, True),
         ("Conv2D", "float32", (None, 8, 8, 256), 512, False),
         ("Conv2D", "mixed_float16", (None, 8, 8, 256), 512, False),
-        # The mnist networks' layers: no gain measured, left to oneDNN.
-        ("Conv2D", "mixed_bfloat16", (None, 14, 14, 64), 128, False),
+        # The mnist networks' layers: 4x4 x 64 = 1,024 values in a window
+        # gain; one input channel and 512 values do not.
+        ("Conv2D", "mixed_bfloat16", (None, 14, 14, 64), 128, True),
         ("Conv2D", "mixed_bfloat16", (None, 28, 28, 1), 64, False),
+        ("Conv2D", "mixed_bfloat16", (None, 14, 14, 32), 64, False),
         # A large output map: the product is slower.
         ("Conv2D", "mixed_bfloat16", (None, 32, 32, 128), 256, False),
         ("Conv2D", "mixed_bfloat16", (None, None, None, 128), 256, False),
         ("Conv2DTranspose", "mixed_bfloat16", (None, 4, 4, 512), 256, True),
         ("Conv2DTranspose", "mixed_bfloat16", (None, 8, 8, 256), 128, True),
-        ("Conv2DTranspose", "mixed_bfloat16", (None, 7, 7, 128), 64, False),
+        ("Conv2DTranspose", "mixed_bfloat16", (None, 7, 7, 128), 64, True),
+        ("Conv2DTranspose", "mixed_bfloat16", (None, 7, 7, 128), 32, False),
+        ("Conv2DTranspose", "mixed_bfloat16", (None, 14, 14, 64), 1, False),
         ("Conv2DTranspose", "mixed_bfloat16", (None, 16, 16, 128), 64, False),
         ("Conv2DTranspose", "float32", (None, 4, 4, 512), 256, False),
     ],
