@@ -1,4 +1,4 @@
-"""Strided convolutions whose bfloat16 weight gradient is one matrix product.
+"""Strided convolutions whose bfloat16 weight gradient is a few matrix products.
 
 On a CPU, TensorFlow computes a convolution's weight gradient with oneDNN's
 `Conv2DBackpropFilter`. In bfloat16 with AMX units that kernel is slow for
@@ -6,9 +6,9 @@ the deep layers of a DCGAN, whose maps are small and whose channels are
 many: for the 64x64 networks' 8x8x256 -> 4x4x512 layer (batch 64) it took
 29 ms, slower than in float32 (25 ms), where the same CPU's bfloat16
 convolutions run 3-6x faster than its float32 ones. The same gradient
-written as im2col and one matrix product, the patches built with a
-space-to-depth and four slices, took 7.2 ms; for the `mnist` networks'
-14x14x64 -> 7x7x128 layers, 2.4 against 2.6 ms (docs/performance.md).
+written as matrix products, one per tap of the window after a
+space-to-depth, took 6.3 ms; for the `mnist` networks' 14x14x64 ->
+7x7x128 layers, 2.3 against 2.7 ms (docs/performance.md).
 
 - `strided_filter_grad`: that gradient of a "same"-padded strided
   convolution.
@@ -23,15 +23,16 @@ space-to-depth and four slices, took 7.2 ms; for the `mnist` networks'
 import keras
 import tensorflow as tf
 
-# The weight gradient goes through the matrix product where the output map
+# The weight gradient goes through the matrix products where the output map
 # is at most 8x8 and the kernel window holds at least 1,024 values (4x4 x
-# 64 channels). Measured on a 2-core AMX CPU, batch 64, 4x4 stride-2, ten
-# gradients per call: 8x8x256 -> 4x4x512 29 -> 7.2 ms, 16x16x128 -> 8x8x256
-# 12.2 -> 8.9 ms, 8x8x96 -> 4x4x192 3.6 -> 1.5 ms, 8x8x64 -> 4x4x128 1.7 ->
-# 1.2 ms, 14x14x64 -> 7x7x128 (the mnist networks) 2.6 -> 2.4 ms, and in
-# their training step also the output reorder of oneDNN's kernel saved;
-# 14x14x32 -> 7x7x64 (512 values) 0.9 -> 1.3 ms and 32x32x64 -> 16x16x128
-# (16x16 output) 6.7 -> 16.7 ms are losses, left to oneDNN.
+# 64 channels). Measured on a 2-core AMX CPU, batch 64, 4x4 stride-2, six
+# to ten gradients per call: 8x8x256 -> 4x4x512 29 -> 6.3 ms, 16x16x128 ->
+# 8x8x256 10.6 -> 6.1 ms, 8x8x96 -> 4x4x192 3.9 -> 2.1 ms, 16x16x64 ->
+# 8x8x128 3.4 -> 3.4 ms, 14x14x64 -> 7x7x128 (the mnist networks) 2.7 ->
+# 2.3 ms, and in their training step the output reorder of oneDNN's kernel
+# is saved too; 14x14x32 -> 7x7x64 (512 values) 1.0 -> 1.8 ms and larger
+# output maps (32x32x64 -> 16x16x128 6.8 -> 10.0 ms, 28x28x64 -> 14x14x128
+# 5.3 -> 7.8 ms) are losses, left to oneDNN.
 MAX_OUTPUT_PIXELS = 64
 MIN_WINDOW = 1024
 
@@ -48,11 +49,12 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
 
     The gradient of `sum(out_backprop * tf.nn.conv2d(inputs, kernel,
     strides, "SAME"))` with respect to `kernel`, which TensorFlow computes
-    with `Conv2DBackpropFilter`: here as im2col and one matrix product. The
-    padded input is split into `strides x strides` blocks (space-to-depth),
-    so the `kernel_size` window at stride `strides` becomes a
-    `kernel_size // strides` window at stride 1, whose patches are that
-    many shifted slices.
+    with `Conv2DBackpropFilter`: here as matrix products. The padded input
+    is split into `strides x strides` blocks (space-to-depth), so the
+    `kernel_size` window at stride `strides` becomes a
+    `kernel_size // strides` window at stride 1; each of its taps is one
+    shifted slice of the blocks, and one product of that slice with
+    `out_backprop` gives that tap's part of the kernel.
 
     Args:
         inputs: tensor, `(batch, height, width, in_channels)`, the
@@ -106,19 +108,24 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
     )
     # Channels (row in block, column in block, in_channel).
     blocks = tf.nn.space_to_depth(x, strides)
-    patches = tf.concat(
+    # One product per tap (a, b) of the `taps x taps` window, each over the
+    # shifted slice of blocks it sees: no concatenated patch matrix to
+    # write and read back (measured faster than one product over it).
+    block_values = strides * strides * in_channels
+    out_backprop = tf.reshape(out_backprop, [-1, out_channels])
+    grad = tf.stack(
         [
-            blocks[:, a : a + out_height, b : b + out_width, :]
+            tf.matmul(
+                tf.reshape(
+                    blocks[:, a : a + out_height, b : b + out_width, :],
+                    [-1, block_values],
+                ),
+                out_backprop,
+                transpose_a=True,
+            )
             for a in range(taps)
             for b in range(taps)
-        ],
-        axis=-1,
-    )
-    window = kernel_size * kernel_size * in_channels
-    grad = tf.matmul(
-        tf.reshape(patches, [-1, window]),
-        tf.reshape(out_backprop, [-1, out_channels]),
-        transpose_a=True,
+        ]
     )
     # Rows are (a, b, row in block, column in block, in_channel); the
     # kernel's row is a * strides + row in block, its column likewise.
@@ -132,7 +139,7 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
 
 
 def uses_matmul_filter_grad(layer, input_shape) -> bool:
-    """Whether `layer` back-propagates to its kernel via the matrix product.
+    """Whether `layer` back-propagates to its kernel via matrix products.
 
     True for a `Conv2D` or `Conv2DTranspose` of this module computing in
     bfloat16 on the TensorFlow backend with no GPU or TPU visible, with a
@@ -192,7 +199,7 @@ class Conv2D(keras.layers.Conv2D):
     The same arguments, weights and outputs as `keras.layers.Conv2D`.
     Where `uses_matmul_filter_grad` holds (bfloat16, strided, small output
     map, many channels, no GPU), the gradient with respect to the kernel is
-    computed by `strided_filter_grad` (one matrix product) instead of
+    computed by `strided_filter_grad` (matrix products) instead of
     oneDNN's `Conv2DBackpropFilter`; the gradient with respect to the input
     is TensorFlow's own. Higher-order gradients (R1) pass through both.
 
