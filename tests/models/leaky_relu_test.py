@@ -18,12 +18,16 @@ def _values(dtype):
 
 
 def _train_once(layer, x, upstream):
-    """Output, input gradient, and the gradient of R1's penalty of it."""
+    """Output, input gradient, and a second-order gradient through it.
+
+    The second order is taken with respect to `upstream` (a variable, so
+    the outer tape watches it), which runs through `LeakyReluGrad`'s own
+    gradient as R1's penalty does.
+    """
 
     @tf.function
     def step(x):
         with tf.GradientTape() as outer:
-            outer.watch(x)
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 y = layer(x, training=True)
