@@ -1,23 +1,31 @@
-"""Strided convolutions whose bfloat16 weight gradient is a few matrix products.
+"""Strided convolutions computed with matrix products where that is faster.
 
-On a CPU, TensorFlow computes a convolution's weight gradient with oneDNN's
-`Conv2DBackpropFilter`. In bfloat16 with AMX units that kernel is slow for
-the deep layers of a DCGAN, whose maps are small and whose channels are
-many: for the 64x64 networks' 8x8x256 -> 4x4x512 layer (batch 64) it took
-29 ms, slower than in float32 (25 ms), where the same CPU's bfloat16
-convolutions run 3-6x faster than its float32 ones. The same gradient
-written as matrix products, one per tap of the window after a
-space-to-depth, took 6.3 ms; for the `mnist` networks' 14x14x64 ->
-7x7x128 layers, 2.3 against 2.7 ms (docs/performance.md).
+On a CPU, TensorFlow computes convolutions with oneDNN. Two of its kernels
+are slow for parts of a DCGAN:
 
-- `strided_filter_grad`: that gradient of a "same"-padded strided
+- In bfloat16, the weight gradient of the deep layers, whose maps are small
+  and whose channels are many: for the 64x64 networks' 8x8x256 -> 4x4x512
+  layer (batch 64) it took 29 ms on an AMX CPU, slower than in float32
+  (25 ms). The same gradient written as matrix products, one per tap of the
+  window after a space-to-depth, took 6.3 ms; for the `mnist` networks'
+  14x14x64 -> 7x7x128 layers, 2.3 against 2.7 ms.
+- In float32 and bfloat16, a transposed convolution to a few channels: a
+  generator's image layer, and the input gradient of a discriminator's
+  first convolution. For the `mnist` networks' 14x14x64 -> 28x28x1 it took
+  1.6 ms in bfloat16 (2.1 in float32) on an AVX-512 CPU, against 0.7 (0.8)
+  ms as one matrix product and an overlap-add.
+
+- `strided_filter_grad`: the weight gradient of a "same"-padded strided
   convolution.
+- `strided_conv_transpose`: a "same"-padded strided transposed convolution
+  (and so the input gradient of a convolution).
 - `Conv2D`, `Conv2DTranspose`: Keras's layers, with the same arguments,
-  weights, outputs and gradients (to rounding); in bfloat16 on a CPU, for
-  layers whose shapes gain (`uses_matmul_filter_grad`), they
-  back-propagate to the kernel through `strided_filter_grad`. Everything
-  else, float32 included, is Keras's own path, so exported models are
-  unchanged.
+  weights, outputs and gradients (to rounding); on a CPU, for layers whose
+  shapes gain (`uses_matmul_filter_grad`, `uses_matmul_conv_transpose`),
+  they train through those. Everything else is Keras's own path, and so
+  is inference: exported models are unchanged.
+
+Measurements: docs/performance.md.
 """
 
 import keras
@@ -35,6 +43,10 @@ import tensorflow as tf
 # 5.3 -> 7.8 ms) are losses, left to oneDNN.
 MAX_OUTPUT_PIXELS = 64
 MIN_WINDOW = 1024
+# A transposed convolution to at most this many channels (a generator's
+# image layer; the input gradient of a discriminator's first convolution)
+# runs as one matrix product and an overlap-add (`strided_conv_transpose`).
+MAX_FEW_CHANNELS = 4
 
 
 def _same_padding(size, kernel_size, stride):
@@ -138,6 +150,148 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
     )
 
 
+def strided_conv_transpose(inputs, kernel, strides):
+    """A "same"-padded strided 2-D transposed convolution as a matrix product.
+
+    Computes `tf.nn.conv2d_transpose(inputs, kernel, output_shape, strides,
+    "SAME")` with `output_shape = (batch, strides * height, strides * width,
+    out_channels)`, which is also the input gradient of a "same"-padded
+    strided convolution with that kernel. One product of every input pixel
+    with the whole kernel gives each pixel's `kernel_size x kernel_size`
+    output patch; the patches, at stride `strides`, are then added where
+    they overlap (`kernel_size // strides` shifted copies in each direction,
+    in blocks of `strides x strides` pixels, then a depth-to-space). For a
+    few output channels this is faster than oneDNN's kernel, which
+    vectorizes over them (docs/performance.md). The gradients are
+    TensorFlow's own for a transposed convolution (a convolution and its
+    kernel gradient), so they stay differentiable (R1).
+
+    Reference: the transposed convolution as a scatter of kernel-weighted
+    patches, Dumoulin & Visin, "A guide to convolution arithmetic for deep
+    learning", 2016, section 4 (https://arxiv.org/abs/1603.07285).
+
+    Args:
+        inputs: tensor, `(batch, height, width, in_channels)`, float32 or
+            bfloat16.
+        kernel: tensor, `(kernel_size, kernel_size, out_channels,
+            in_channels)` (`Conv2DTranspose`'s layout; a `Conv2D` kernel
+            `(kernel_size, kernel_size, channels, filters)` gives that
+            convolution's input gradient), the dtype of `inputs`.
+        strides: int. The stride in both directions; `kernel_size` must be a
+            multiple of it.
+
+    Returns:
+        Tensor `(batch, strides * height, strides * width, out_channels)` in
+        the dtype of `inputs`. The overlapping patches are added in float32.
+
+    Raises:
+        ValueError: `kernel` is not square, `kernel_size` is not a multiple
+            of `strides`, or the channels of `inputs` and `kernel` differ.
+    """
+    kernel_size, kernel_width, _, in_channels = kernel.shape
+    if kernel_size != kernel_width or kernel_size % strides:
+        raise ValueError(
+            f"`kernel` must be square with a size that is a multiple of "
+            f"`strides`; received a {kernel_size}x{kernel_width} kernel, "
+            f"strides={strides}."
+        )
+    channels = inputs.shape[-1]
+    if channels != in_channels:
+        raise ValueError(
+            f"`inputs` has {channels} channels, `kernel` expects {in_channels}."
+        )
+    conv_strides = [1, strides, strides, 1]
+
+    @tf.custom_gradient
+    def transposed(x, w):
+        def grad(dy):
+            # A convolution from the few channels (fast in oneDNN) and its
+            # kernel gradient.
+            dx = tf.nn.conv2d(dy, w, conv_strides, "SAME")
+            dw = tf.raw_ops.Conv2DBackpropFilter(
+                input=dy,
+                filter_sizes=tf.shape(w),
+                out_backprop=x,
+                strides=conv_strides,
+                padding="SAME",
+            )
+            return dx, dw
+
+        return _overlap_add(x, w, strides), grad
+
+    return transposed(inputs, kernel)
+
+
+def _overlap_add(inputs, kernel, strides):
+    """`strided_conv_transpose`'s forward pass: a product, an overlap-add."""
+    kernel_size, _, out_channels, in_channels = kernel.shape
+    batch, height, width, _ = inputs.shape
+    batch = -1 if batch is None else batch
+    taps = kernel_size // strides
+    block = strides * strides * out_channels
+    # Kernel rows and columns are (tap, row in block): the product's columns
+    # are (tap row, tap column, row in block, column in block, channel).
+    weights = tf.reshape(
+        kernel, [taps, strides, taps, strides, out_channels, in_channels]
+    )
+    weights = tf.reshape(
+        tf.transpose(weights, [5, 0, 2, 1, 3, 4]),
+        [in_channels, taps * taps * block],
+    )
+    patches = tf.matmul(tf.reshape(inputs, [-1, in_channels]), weights)
+    patches = tf.reshape(
+        tf.cast(patches, tf.float32), [batch, height, width, taps * taps, block]
+    )
+    # Tap (a, b) of input block (i, j) lands in output block (i + a, j + b)
+    # of the padded output.
+    per_tap = tf.unstack(patches, axis=3)
+    blocks = tf.add_n(
+        [
+            tf.pad(
+                per_tap[a * taps + b],
+                [[0, 0], [a, taps - 1 - a], [b, taps - 1 - b], [0, 0]],
+            )
+            for a in range(taps)
+            for b in range(taps)
+        ]
+    )
+    outputs = tf.nn.depth_to_space(tf.cast(blocks, inputs.dtype), strides)
+    top = (kernel_size - strides) // 2
+    return outputs[
+        :, top : top + strides * height, top : top + strides * width, :
+    ]
+
+
+def _matmul_shapes(layer, input_shape, dtypes) -> bool:
+    """The conditions every matrix-product path of this module shares.
+
+    A layer of this module computing in one of `dtypes` on the TensorFlow
+    backend with no GPU or TPU visible, a square kernel a multiple of its
+    stride (above 1), "same" padding, channels last, no dilation, groups or
+    output padding, and a static input shape.
+    """
+    kernel, stride = layer.kernel_size, layer.strides
+    if not (
+        keras.backend.backend() == "tensorflow"
+        and layer.compute_dtype in dtypes
+        and layer.padding == "same"
+        and layer.data_format == "channels_last"
+        and tuple(layer.dilation_rate) == (1, 1)
+        and getattr(layer, "groups", 1) == 1
+        and getattr(layer, "output_padding", None) is None
+        and kernel[0] == kernel[1]
+        and stride[0] == stride[1] > 1
+        and kernel[0] % stride[0] == 0
+        and len(input_shape) == 4
+        and None not in tuple(input_shape)[1:]
+    ):
+        return False
+    return not (
+        tf.config.list_logical_devices("GPU")
+        or tf.config.list_logical_devices("TPU")
+    )
+
+
 def uses_matmul_filter_grad(layer, input_shape) -> bool:
     """Whether `layer` back-propagates to its kernel via matrix products.
 
@@ -157,26 +311,9 @@ def uses_matmul_filter_grad(layer, input_shape) -> bool:
     Returns:
         bool.
     """
+    if not _matmul_shapes(layer, input_shape, ("bfloat16",)):
+        return False
     kernel, stride = layer.kernel_size, layer.strides
-    if not (
-        keras.backend.backend() == "tensorflow"
-        and layer.compute_dtype == "bfloat16"
-        and layer.padding == "same"
-        and layer.data_format == "channels_last"
-        and tuple(layer.dilation_rate) == (1, 1)
-        and getattr(layer, "groups", 1) == 1
-        and getattr(layer, "output_padding", None) is None
-        and kernel[0] == kernel[1]
-        and stride[0] == stride[1] > 1
-        and kernel[0] % stride[0] == 0
-        and len(input_shape) == 4
-        and None not in tuple(input_shape)[1:]
-    ):
-        return False
-    if tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices(
-        "TPU"
-    ):
-        return False
     _, height, width, channels = input_shape
     if isinstance(layer, Conv2DTranspose):
         # The equivalent convolution runs from the output (large) to the
@@ -192,23 +329,61 @@ def uses_matmul_filter_grad(layer, input_shape) -> bool:
     )
 
 
+def uses_matmul_conv_transpose(layer, input_shape) -> bool:
+    """Whether `layer` trains through `strided_conv_transpose`.
+
+    That side is the output of a `Conv2DTranspose` with at most
+    `MAX_FEW_CHANNELS` filters (its forward pass in training), or the input
+    of a `Conv2D` with at most `MAX_FEW_CHANNELS` channels and a height and
+    width that are multiples of the stride (its input gradient). True for
+    such a layer of this module computing in float32 or bfloat16 on the
+    TensorFlow backend with no GPU or TPU visible, with a square kernel a
+    multiple of its stride (above 1), "same" padding, channels last, no
+    dilation or groups, and a static input shape.
+
+    Args:
+        layer: a `Conv2D` or `Conv2DTranspose` of this module.
+        input_shape: tuple. The layer's input shape, `(batch, height, width,
+            channels)`.
+
+    Returns:
+        bool.
+    """
+    if not _matmul_shapes(layer, input_shape, ("float32", "bfloat16")):
+        return False
+    if isinstance(layer, Conv2DTranspose):
+        return layer.filters <= MAX_FEW_CHANNELS
+    _, height, width, channels = input_shape
+    stride = layer.strides[0]
+    return (
+        channels <= MAX_FEW_CHANNELS
+        and height % stride == 0
+        and width % stride == 0
+    )
+
+
 @keras.saving.register_keras_serializable(package="keras_dcgan")
 class Conv2D(keras.layers.Conv2D):
-    """Keras's `Conv2D`, with a faster bfloat16 kernel gradient on CPUs.
+    """Keras's `Conv2D`, with faster gradients on CPUs.
 
     The same arguments, weights and outputs as `keras.layers.Conv2D`.
     Where `uses_matmul_filter_grad` holds (bfloat16, strided, small output
     map, many channels, no GPU), the gradient with respect to the kernel is
     computed by `strided_filter_grad` (matrix products) instead of
-    oneDNN's `Conv2DBackpropFilter`; the gradient with respect to the input
-    is TensorFlow's own. Higher-order gradients (R1) pass through both.
+    oneDNN's `Conv2DBackpropFilter`. Where `uses_matmul_conv_transpose`
+    holds (at most 4 input channels, an image), the gradient with respect
+    to the input is computed by `strided_conv_transpose` instead of
+    `Conv2DBackpropInput`. Higher-order gradients (R1) pass through both.
 
     Input shape: `(batch, height, width, channels)`.
     Output shape: `(batch, new_height, new_width, filters)`.
     """
 
     def convolution_op(self, inputs, kernel):
-        if not uses_matmul_filter_grad(self, tuple(inputs.shape)):
+        input_shape = tuple(inputs.shape)
+        filter_grad = uses_matmul_filter_grad(self, input_shape)
+        input_grad = uses_matmul_conv_transpose(self, input_shape)
+        if not (filter_grad or input_grad):
             return super().convolution_op(inputs, kernel)
         size, stride = self.kernel_size[0], self.strides[0]
         strides = [1, stride, stride, 1]
@@ -216,14 +391,27 @@ class Conv2D(keras.layers.Conv2D):
         @tf.custom_gradient
         def convolution(x, w):
             def grad(dy):
-                dx = tf.raw_ops.Conv2DBackpropInput(
-                    input_sizes=tf.shape(x),
-                    filter=w,
-                    out_backprop=dy,
-                    strides=strides,
-                    padding="SAME",
-                )
-                return dx, strided_filter_grad(x, dy, size, stride)
+                if input_grad:
+                    dx = strided_conv_transpose(dy, w, stride)
+                else:
+                    dx = tf.raw_ops.Conv2DBackpropInput(
+                        input_sizes=tf.shape(x),
+                        filter=w,
+                        out_backprop=dy,
+                        strides=strides,
+                        padding="SAME",
+                    )
+                if filter_grad:
+                    dw = strided_filter_grad(x, dy, size, stride)
+                else:
+                    dw = tf.raw_ops.Conv2DBackpropFilter(
+                        input=x,
+                        filter_sizes=tf.shape(w),
+                        out_backprop=dy,
+                        strides=strides,
+                        padding="SAME",
+                    )
+                return dx, dw
 
             return super(Conv2D, self).convolution_op(x, w), grad
 
@@ -232,21 +420,30 @@ class Conv2D(keras.layers.Conv2D):
 
 @keras.saving.register_keras_serializable(package="keras_dcgan")
 class Conv2DTranspose(keras.layers.Conv2DTranspose):
-    """Keras's `Conv2DTranspose`, with a faster bfloat16 kernel gradient.
+    """Keras's `Conv2DTranspose`, faster to train on CPUs.
 
     The same arguments, weights and outputs as
     `keras.layers.Conv2DTranspose`. Where `uses_matmul_filter_grad` holds,
     the gradient with respect to the kernel is computed by
     `strided_filter_grad` on the equivalent convolution (from this layer's
     output to its input) instead of oneDNN's `Conv2DBackpropFilter`; the
-    gradient with respect to the input is TensorFlow's own.
+    gradient with respect to the input is TensorFlow's own. Where
+    `uses_matmul_conv_transpose` holds (at most 4 filters: an image layer),
+    the forward pass in training is `strided_conv_transpose`; in inference
+    (`training` false or unset, as in every export) it is Keras's op.
 
     Input shape: `(batch, height, width, channels)`.
     Output shape: `(batch, height * strides, width * strides, filters)`.
     """
 
-    def call(self, inputs):
-        if not uses_matmul_filter_grad(self, tuple(inputs.shape)):
+    def call(self, inputs, training=None):
+        input_shape = tuple(inputs.shape)
+        if training and uses_matmul_conv_transpose(self, input_shape):
+            outputs = strided_conv_transpose(
+                inputs, tf.cast(self.kernel, inputs.dtype), self.strides[0]
+            )
+            return self._bias_and_activation(outputs)
+        if not uses_matmul_filter_grad(self, input_shape):
             return super().call(inputs)
         size, stride = self.kernel_size[0], self.strides[0]
 
@@ -267,7 +464,9 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
             return y, grad
 
         kernel = tf.cast(self.kernel, inputs.dtype)
-        outputs = transposed(inputs, kernel)
+        return self._bias_and_activation(transposed(inputs, kernel))
+
+    def _bias_and_activation(self, outputs):
         if self.use_bias:
             outputs = outputs + tf.cast(self.bias, outputs.dtype)
         if self.activation is not None:

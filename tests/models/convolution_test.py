@@ -233,3 +233,232 @@ def test_networks_use_these_layers_and_reload(tmp_path):
     }
     z = _random((2, generator.input_shape[-1]), 0)
     np.testing.assert_array_equal(loaded(z), generator(z))
+
+
+# --- Few-channel transposed convolutions as one matrix product ---------------
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "kernel_size", "strides", "out_channels"),
+    [
+        ((2, 14, 14, 64), 4, 2, 1),  # the mnist generator's image layer
+        ((2, 8, 8, 16), 4, 2, 3),  # an RGB image layer
+        ((3, 5, 7, 8), 4, 2, 2),  # odd, not square
+        ((2, 6, 6, 5), 6, 3, 2),  # another stride
+        ((2, 4, 4, 3), 2, 2, 1),  # kernel equal to the stride: no overlap
+        ((1, 1, 1, 2), 4, 2, 4),  # a 1x1 map
+    ],
+)
+def test_conv_transpose_matches_tensorflow(
+    input_shape, kernel_size, strides, out_channels
+):
+    x = _random(input_shape, 0)
+    kernel = _random(
+        (kernel_size, kernel_size, out_channels, input_shape[-1]), 1
+    )
+    batch, height, width, _ = input_shape
+    output_shape = (batch, strides * height, strides * width, out_channels)
+    upstream = _random(output_shape, 2)
+
+    def gradients(transpose):
+        with tf.GradientTape() as outer:
+            outer.watch(kernel)
+            with tf.GradientTape() as tape:
+                tape.watch([x, kernel])
+                y = transpose(x, kernel)
+                loss = tf.reduce_sum(y * upstream)
+            dx, dkernel = tape.gradient(loss, [x, kernel])
+            penalty = tf.reduce_sum(tf.square(dx)) + tf.reduce_sum(
+                tf.square(dkernel)
+            )
+        return y, dx, dkernel, outer.gradient(penalty, kernel)
+
+    expected = gradients(
+        lambda x, k: tf.nn.conv2d_transpose(x, k, output_shape, strides, "SAME")
+    )
+    got = gradients(
+        lambda x, k: convolution.strided_conv_transpose(x, k, strides)
+    )
+    assert got[0].shape == output_shape
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-4)
+
+
+def test_conv_transpose_accepts_an_unknown_batch_and_bfloat16():
+    kernel = _random((4, 4, 1, 64), 1, "bfloat16")
+    function = tf.function(
+        lambda x: convolution.strided_conv_transpose(x, kernel, 2),
+        input_signature=[tf.TensorSpec((None, 7, 7, 64), tf.bfloat16)],
+    )
+    x = _random((3, 7, 7, 64), 0, "bfloat16")
+    got = function(x)
+    assert got.dtype == tf.bfloat16
+    assert got.shape == (3, 14, 14, 1)
+    expected = tf.nn.conv2d_transpose(
+        tf.cast(x, tf.float32), tf.cast(kernel, tf.float32), (3, 14, 14, 1), 2
+    )
+    # The patches are added in float32: one bfloat16 rounding of each.
+    assert (
+        _relative_error(np.asarray(tf.cast(got, tf.float32)), expected) < 1e-2
+    )
+
+
+@pytest.mark.parametrize(
+    ("kernel_shape", "strides", "message"),
+    [
+        ((5, 5, 1, 8), 2, r"5x5 kernel, strides=2"),
+        ((4, 2, 1, 8), 2, r"4x2 kernel"),
+        ((4, 4, 1, 6), 2, r"`inputs` has 8 channels, `kernel` expects 6"),
+    ],
+)
+def test_conv_transpose_rejects_bad_shapes(kernel_shape, strides, message):
+    with pytest.raises(ValueError, match=message):
+        convolution.strided_conv_transpose(
+            _random((1, 4, 4, 8), 0), _random(kernel_shape, 1), strides
+        )
+
+
+@pytest.mark.parametrize(
+    ("cls", "dtype", "input_shape", "filters", "expected"),
+    [
+        # Image layers: a generator's last, a discriminator's first.
+        ("Conv2DTranspose", "float32", (None, 14, 14, 64), 1, True),
+        ("Conv2DTranspose", "mixed_bfloat16", (None, 32, 32, 64), 3, True),
+        ("Conv2DTranspose", "float32", (None, 14, 14, 64), 4, True),
+        ("Conv2D", "float32", (None, 28, 28, 1), 64, True),
+        ("Conv2D", "mixed_bfloat16", (None, 64, 64, 3), 64, True),
+        # 8 channels and more: oneDNN's kernel is faster.
+        ("Conv2DTranspose", "float32", (None, 14, 14, 64), 8, False),
+        ("Conv2D", "float32", (None, 28, 28, 8), 64, False),
+        # The input gradient of an odd map is not a transposed convolution
+        # of the whole output.
+        ("Conv2D", "float32", (None, 27, 28, 1), 64, False),
+        ("Conv2D", "float32", (None, None, None, 1), 64, False),
+        ("Conv2DTranspose", "mixed_float16", (None, 14, 14, 64), 1, False),
+    ],
+)
+def test_uses_matmul_conv_transpose(cls, dtype, input_shape, filters, expected):
+    layer = getattr(convolution, cls)(
+        filters, 4, strides=2, padding="same", dtype=dtype
+    )
+    assert convolution.uses_matmul_conv_transpose(layer, input_shape) is (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"strides": 1}, {"padding": "valid"}, {"kernel_size": 5}],
+)
+def test_other_few_channel_layers_take_keras_path(kwargs):
+    options = {"kernel_size": 4, "strides": 2, "padding": "same"} | kwargs
+    layer = convolution.Conv2DTranspose(1, **options)
+    assert not convolution.uses_matmul_conv_transpose(layer, (None, 7, 7, 64))
+
+
+def _training_gradients(layer, x, upstream, training):
+    """Output, input and kernel gradients and R1's second-order kernel
+    gradient of `layer(x, training=training)`, and the traced op types."""
+
+    def step(x):
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x, training=training)
+                loss = tf.reduce_sum(tf.cast(y, tf.float32) * upstream)
+            dx, dkernel = tape.gradient(loss, [x, layer.kernel])
+            penalty = tf.reduce_sum(tf.square(tf.cast(dx, tf.float32)))
+        return y, dx, dkernel, outer.gradient(penalty, layer.kernel)
+
+    function = tf.function(step)
+    results = [np.asarray(tf.cast(t, tf.float32)) for t in function(x)]
+    return results, _graph_ops(function, x)
+
+
+def _first_order_ops(layer, x):
+    """Op types of a training call and its input gradient."""
+
+    @tf.function
+    def output_and_input_gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+        return y, tape.gradient(y, x)
+
+    return _graph_ops(output_and_input_gradient, x)
+
+
+@pytest.mark.parametrize(
+    ("cls", "input_shape", "filters"),
+    [
+        ("Conv2DTranspose", (4, 14, 14, 64), 1),
+        ("Conv2DTranspose", (2, 8, 8, 32), 3),
+        ("Conv2D", (4, 28, 28, 1), 64),
+        ("Conv2D", (2, 16, 16, 3), 32),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
+def test_few_channel_layer_trains_as_keras_layer(
+    cls, input_shape, filters, dtype
+):
+    theirs, ours = _layer_pair(
+        cls,
+        dtype,
+        filters=filters,
+        use_bias=True,
+        activation="tanh",
+        bias_initializer="random_normal",
+    )
+    for layer in (theirs, ours):
+        layer.build(input_shape)
+    ours.set_weights(theirs.get_weights())
+    assert convolution.uses_matmul_conv_transpose(ours, input_shape)
+    x = _random(input_shape, 0, ours.compute_dtype)
+    upstream = _random(theirs.compute_output_shape(input_shape), 1)
+    expected, _ = _training_gradients(theirs, x, upstream, True)
+    got, our_ops = _training_gradients(ours, x, upstream, True)
+    # Output, input gradient, kernel gradient, R1's second order: float32
+    # to its rounding, bfloat16 to one rounding of each added patch.
+    tolerance = 1e-5 if dtype == "float32" else 2e-2
+    for g, e in zip(got, expected, strict=True):
+        assert _relative_error(g, e) < tolerance
+    # The transposed convolution to few channels (the forward pass of a
+    # `Conv2DTranspose`, the input gradient of a `Conv2D`) is the product.
+    assert "Conv2DBackpropInput" in _first_order_ops(theirs, x)
+    assert "Conv2DBackpropInput" not in _first_order_ops(ours, x)
+    assert "MatMul" in our_ops
+
+
+def test_few_channel_transpose_infers_with_keras_op():
+    theirs, ours = _layer_pair("Conv2DTranspose", "float32", filters=1)
+    input_shape = (2, 14, 14, 64)
+    for layer in (theirs, ours):
+        layer.build(input_shape)
+    ours.set_weights(theirs.get_weights())
+    x = _random(input_shape, 0)
+    upstream = _random(theirs.compute_output_shape(input_shape), 1)
+    for training in (False, None):
+        got, ops = _training_gradients(ours, x, upstream, training)
+        expected, _ = _training_gradients(theirs, x, upstream, training)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
+        assert "Conv2DBackpropInput" in ops
+
+
+def test_mnist_networks_take_the_few_channel_path():
+    config = presets.get_preset("mnist")
+    generator = config.build_generator()
+    discriminator = config.build_discriminator()
+    image = generator.layers[-1]
+    while not isinstance(image, convolution.Conv2DTranspose):
+        image = generator.layers[generator.layers.index(image) - 1]
+    assert image.filters == 1
+    assert convolution.uses_matmul_conv_transpose(
+        image, (None, 14, 14, image.kernel.shape[-1])
+    )
+    first = next(
+        layer
+        for layer in discriminator.layers
+        if isinstance(layer, convolution.Conv2D)
+    )
+    assert convolution.uses_matmul_conv_transpose(first, (None, 28, 28, 1))
