@@ -332,11 +332,11 @@ def uses_matmul_filter_grad(layer, input_shape) -> bool:
 def uses_matmul_conv_transpose(layer, input_shape) -> bool:
     """Whether `layer` trains through `strided_conv_transpose`.
 
-    That side is the output of a `Conv2DTranspose` with at most
-    `MAX_FEW_CHANNELS` filters (its forward pass in training), or the input
-    of a `Conv2D` with at most `MAX_FEW_CHANNELS` channels and a height and
-    width that are multiples of the stride (its input gradient). True for
-    such a layer of this module computing in float32 or bfloat16 on the
+    It computes the forward pass, in training, of a `Conv2DTranspose` with
+    at most `MAX_FEW_CHANNELS` filters, and the input gradient of a
+    `Conv2D` with at most `MAX_FEW_CHANNELS` input channels and a height
+    and width that are multiples of the stride. True for such a layer of
+    this module computing in float32 or bfloat16 on the
     TensorFlow backend with no GPU or TPU visible, with a square kernel a
     multiple of its stride (above 1), "same" padding, channels last, no
     dilation or groups, and a static input shape.
