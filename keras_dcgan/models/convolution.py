@@ -56,6 +56,15 @@ def _same_padding(size, kernel_size, stride):
     return output, total // 2
 
 
+def _check_strides(strides):
+    """`strides` must be a positive Python int (one stride, both axes)."""
+    if isinstance(strides, bool) or not isinstance(strides, int) or strides < 1:
+        raise ValueError(
+            f"`strides` must be a positive int (the same stride in both "
+            f"directions); received strides={strides!r}."
+        )
+
+
 def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
     """The kernel gradient of a "same"-padded strided 2-D convolution.
 
@@ -84,9 +93,11 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
         the dtype of `inputs`.
 
     Raises:
-        ValueError: `kernel_size` is not a multiple of `strides`, or the
-            shapes of `inputs` and `out_backprop` do not match.
+        ValueError: `strides` is not a positive int, `kernel_size` is not a
+            multiple of `strides`, or the shapes of `inputs` and
+            `out_backprop` do not match.
     """
+    _check_strides(strides)
     if kernel_size % strides:
         raise ValueError(
             f"`kernel_size` must be a multiple of `strides`; received "
@@ -185,9 +196,18 @@ def strided_conv_transpose(inputs, kernel, strides):
         the dtype of `inputs`. The overlapping patches are added in float32.
 
     Raises:
-        ValueError: `kernel` is not square, `kernel_size` is not a multiple
-            of `strides`, or the channels of `inputs` and `kernel` differ.
+        ValueError: `strides` is not a positive int, `inputs` or `kernel`
+            is not 4-D, `kernel` is not square, `kernel_size` is not a
+            multiple of `strides`, or the channels of `inputs` and `kernel`
+            differ.
     """
+    _check_strides(strides)
+    if len(inputs.shape) != 4 or len(kernel.shape) != 4:
+        raise ValueError(
+            f"`inputs` must be (batch, height, width, channels) and `kernel` "
+            f"(size, size, out_channels, in_channels); received shapes "
+            f"{tuple(inputs.shape)} and {tuple(kernel.shape)}."
+        )
     kernel_size, kernel_width, _, in_channels = kernel.shape
     if kernel_size != kernel_width or kernel_size % strides:
         raise ValueError(

@@ -303,9 +303,23 @@ def test_conv_transpose_accepts_an_unknown_batch_and_bfloat16():
     )
 
 
+@pytest.mark.parametrize("strides", [0, -2, 2.0, (2, 2), True, None])
+def test_both_reject_a_stride_that_is_not_a_positive_int(strides):
+    message = r"`strides` must be a positive int .* received strides="
+    with pytest.raises(ValueError, match=message):
+        convolution.strided_conv_transpose(
+            _random((1, 4, 4, 8), 0), _random((4, 4, 1, 8), 1), strides
+        )
+    with pytest.raises(ValueError, match=message):
+        convolution.strided_filter_grad(
+            _random((1, 8, 8, 2), 0), _random((1, 4, 4, 3), 1), 4, strides
+        )
+
+
 @pytest.mark.parametrize(
     ("kernel_shape", "strides", "message"),
     [
+        ((4, 4, 8), 2, r"received shapes \(1, 4, 4, 8\) and \(4, 4, 8\)"),
         ((5, 5, 1, 8), 2, r"5x5 kernel, strides=2"),
         ((4, 2, 1, 8), 2, r"4x2 kernel"),
         ((4, 4, 1, 6), 2, r"`inputs` has 8 channels, `kernel` expects 6"),
