@@ -154,6 +154,11 @@ def _policy(dtype):
 
 def main(argv):
     del argv
+    for name in ("batch_size", "calls", "repeats"):
+        if FLAGS[name].value < 1:
+            raise app.UsageError(
+                f"--{name} must be 1 or more; received {FLAGS[name].value}."
+            )
     for precision in FLAGS.precisions:
         if precision not in ("float32", "bfloat16"):
             raise app.UsageError(

@@ -54,3 +54,9 @@ def test_unknown_precision_is_named():
     assert "--precisions: 'float16' is not one of float32, bfloat16" in (
         result.stderr
     )
+
+
+def test_non_positive_counts_are_named():
+    result = _run("--calls=0")
+    assert result.returncode != 0
+    assert "--calls must be 1 or more; received 0" in result.stderr
