@@ -65,6 +65,16 @@ def _check_strides(strides):
         )
 
 
+def _check_static_map(name, tensor):
+    """`tensor` must be 4-D with a known height and width."""
+    shape = tuple(tensor.shape)
+    if len(shape) != 4 or None in shape[1:3]:
+        raise ValueError(
+            f"`{name}` must be (batch, height, width, channels) with a known "
+            f"height and width; received shape {shape}."
+        )
+
+
 def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
     """The kernel gradient of a "same"-padded strided 2-D convolution.
 
@@ -94,8 +104,8 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
 
     Raises:
         ValueError: `strides` is not a positive int, `kernel_size` is not a
-            multiple of `strides`, or the shapes of `inputs` and
-            `out_backprop` do not match.
+            multiple of `strides`, `inputs` or `out_backprop` is not 4-D
+            with a known height and width, or their shapes do not match.
     """
     _check_strides(strides)
     if kernel_size % strides:
@@ -103,6 +113,8 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
             f"`kernel_size` must be a multiple of `strides`; received "
             f"kernel_size={kernel_size}, strides={strides}."
         )
+    _check_static_map("inputs", inputs)
+    _check_static_map("out_backprop", out_backprop)
     _, height, width, in_channels = inputs.shape
     _, out_height, out_width, out_channels = out_backprop.shape
     (expected_height, top), (expected_width, left) = (
@@ -130,7 +142,7 @@ def strided_filter_grad(inputs, out_backprop, kernel_size, strides):
         ],
     )
     # Channels (row in block, column in block, in_channel).
-    blocks = tf.nn.space_to_depth(x, strides)
+    blocks = tf.nn.space_to_depth(x, strides) if strides > 1 else x
     # One product per tap (a, b) of the `taps x taps` window, each over the
     # shifted slice of blocks it sees: no concatenated patch matrix to
     # write and read back (measured faster than one product over it).
@@ -182,8 +194,9 @@ def strided_conv_transpose(inputs, kernel, strides):
     learning", 2016, section 4 (https://arxiv.org/abs/1603.07285).
 
     Args:
-        inputs: tensor, `(batch, height, width, in_channels)`, float32 or
-            bfloat16.
+        inputs: tensor, `(batch, height, width, in_channels)`, a float
+            dtype (the layers use it in float32 and bfloat16); height and
+            width known.
         kernel: tensor, `(kernel_size, kernel_size, out_channels,
             in_channels)` (`Conv2DTranspose`'s layout; a `Conv2D` kernel
             `(kernel_size, kernel_size, channels, filters)` gives that
@@ -196,17 +209,22 @@ def strided_conv_transpose(inputs, kernel, strides):
         the dtype of `inputs`. The overlapping patches are added in float32.
 
     Raises:
-        ValueError: `strides` is not a positive int, `inputs` or `kernel`
-            is not 4-D, `kernel` is not square, `kernel_size` is not a
-            multiple of `strides`, or the channels of `inputs` and `kernel`
-            differ.
+        ValueError: `strides` is not a positive int, `inputs` is not 4-D
+            with a known height and width, `kernel` is not 4-D, square,
+            of a size that is a multiple of `strides` and of the dtype of
+            `inputs`, or the channels of `inputs` and `kernel` differ.
     """
     _check_strides(strides)
-    if len(inputs.shape) != 4 or len(kernel.shape) != 4:
+    _check_static_map("inputs", inputs)
+    if len(kernel.shape) != 4:
         raise ValueError(
-            f"`inputs` must be (batch, height, width, channels) and `kernel` "
-            f"(size, size, out_channels, in_channels); received shapes "
-            f"{tuple(inputs.shape)} and {tuple(kernel.shape)}."
+            f"`kernel` must be (size, size, out_channels, in_channels); "
+            f"received shape {tuple(kernel.shape)}."
+        )
+    if kernel.dtype != inputs.dtype:
+        raise ValueError(
+            f"`kernel` must have the dtype of `inputs`, {inputs.dtype.name}; "
+            f"received {kernel.dtype.name}."
         )
     kernel_size, kernel_width, _, in_channels = kernel.shape
     if kernel_size != kernel_width or kernel_size % strides:
@@ -275,7 +293,9 @@ def _overlap_add(inputs, kernel, strides):
             for b in range(taps)
         ]
     )
-    outputs = tf.nn.depth_to_space(tf.cast(blocks, inputs.dtype), strides)
+    outputs = tf.cast(blocks, inputs.dtype)
+    if strides > 1:
+        outputs = tf.nn.depth_to_space(outputs, strides)
     top = (kernel_size - strides) // 2
     return outputs[
         :, top : top + strides * height, top : top + strides * width, :

@@ -24,6 +24,8 @@ def _random(shape, seed, dtype="float32"):
         ((2, 9, 9, 3), 6, 3, 4),  # another stride
         ((2, 6, 6, 3), 2, 2, 4),  # kernel equal to the stride
         ((1, 1, 1, 2), 4, 2, 3),  # a 1x1 map
+        ((2, 5, 6, 3), 4, 1, 2),  # stride 1: no blocks
+        ((2, 5, 5, 3), 3, 1, 2),  # stride 1, odd kernel
     ],
 )
 def test_filter_grad_matches_tensorflow(
@@ -247,6 +249,8 @@ def test_networks_use_these_layers_and_reload(tmp_path):
         ((2, 6, 6, 5), 6, 3, 2),  # another stride
         ((2, 4, 4, 3), 2, 2, 1),  # kernel equal to the stride: no overlap
         ((1, 1, 1, 2), 4, 2, 4),  # a 1x1 map
+        ((2, 5, 6, 4), 4, 1, 2),  # stride 1: no blocks
+        ((2, 5, 5, 4), 3, 1, 1),  # stride 1, odd kernel
     ],
 )
 def test_conv_transpose_matches_tensorflow(
@@ -316,10 +320,40 @@ def test_both_reject_a_stride_that_is_not_a_positive_int(strides):
         )
 
 
+def test_both_reject_an_unknown_height_or_width():
+    transpose = tf.function(
+        lambda x: convolution.strided_conv_transpose(
+            x, tf.zeros([4, 4, 1, 8]), 2
+        ),
+        input_signature=[tf.TensorSpec((None, None, 4, 8))],
+    )
+    message = r"`inputs` must be .* known height and width; received shape"
+    with pytest.raises(ValueError, match=message):
+        transpose.get_concrete_function()
+    filter_grad = tf.function(
+        lambda x, dy: convolution.strided_filter_grad(x, dy, 4, 2),
+        input_signature=[
+            tf.TensorSpec((2, 8, None, 2)),
+            tf.TensorSpec((2, 4, 4, 3)),
+        ],
+    )
+    with pytest.raises(ValueError, match=message):
+        filter_grad.get_concrete_function()
+
+
+def test_conv_transpose_rejects_a_kernel_of_another_dtype():
+    with pytest.raises(
+        ValueError, match=r"dtype of `inputs`, float32; received bfloat16"
+    ):
+        convolution.strided_conv_transpose(
+            _random((1, 4, 4, 8), 0), _random((4, 4, 1, 8), 1, "bfloat16"), 2
+        )
+
+
 @pytest.mark.parametrize(
     ("kernel_shape", "strides", "message"),
     [
-        ((4, 4, 8), 2, r"received shapes \(1, 4, 4, 8\) and \(4, 4, 8\)"),
+        ((4, 4, 8), 2, r"`kernel` must be .*; received shape \(4, 4, 8\)"),
         ((5, 5, 1, 8), 2, r"5x5 kernel, strides=2"),
         ((4, 2, 1, 8), 2, r"4x2 kernel"),
         ((4, 4, 1, 6), 2, r"`inputs` has 8 channels, `kernel` expects 6"),
