@@ -238,24 +238,57 @@ def strided_conv_transpose(inputs, kernel, strides):
         raise ValueError(
             f"`inputs` has {channels} channels, `kernel` expects {in_channels}."
         )
-    conv_strides = [1, strides, strides, 1]
+    return _conv_transpose(inputs, kernel, strides, overlap_add=True)
+
+
+def _kernel_grad(inputs, out_backprop, kernel, strides, matmul):
+    """The kernel gradient of a "same"-padded convolution of `inputs`.
+
+    `strided_filter_grad` where `matmul`, else TensorFlow's
+    `Conv2DBackpropFilter`.
+    """
+    if matmul:
+        return strided_filter_grad(
+            inputs, out_backprop, kernel.shape[0], strides
+        )
+    return tf.raw_ops.Conv2DBackpropFilter(
+        input=inputs,
+        filter_sizes=tf.shape(kernel),
+        out_backprop=out_backprop,
+        strides=[1, strides, strides, 1],
+        padding="SAME",
+    )
+
+
+def _conv_transpose(inputs, kernel, strides, overlap_add, matmul_grad=False):
+    """A "same"-padded strided transposed convolution, with its gradients.
+
+    The forward pass is `_overlap_add` where `overlap_add`, else
+    TensorFlow's op. The gradients are those of a transposed convolution:
+    a convolution of the output gradient (to the input) and the kernel
+    gradient of that convolution (`_kernel_grad`, via matrix products where
+    `matmul_grad`). Both are differentiable again (R1).
+    """
 
     @tf.custom_gradient
     def transposed(x, w):
-        def grad(dy):
-            # A convolution from the few channels (fast in oneDNN) and its
-            # kernel gradient.
-            dx = tf.nn.conv2d(dy, w, conv_strides, "SAME")
-            dw = tf.raw_ops.Conv2DBackpropFilter(
-                input=dy,
-                filter_sizes=tf.shape(w),
-                out_backprop=x,
-                strides=conv_strides,
-                padding="SAME",
-            )
-            return dx, dw
+        if overlap_add:
+            y = _overlap_add(x, w, strides)
+        else:
+            _, height, width, _ = x.shape
+            output_shape = [
+                tf.shape(x)[0],
+                height * strides,
+                width * strides,
+                w.shape[2],
+            ]
+            y = tf.nn.conv2d_transpose(x, w, output_shape, strides, "SAME")
 
-        return _overlap_add(x, w, strides), grad
+        def grad(dy):
+            dx = tf.nn.conv2d(dy, w, [1, strides, strides, 1], "SAME")
+            return dx, _kernel_grad(dy, x, w, strides, matmul_grad)
+
+        return y, grad
 
     return transposed(inputs, kernel)
 
@@ -425,8 +458,7 @@ class Conv2D(keras.layers.Conv2D):
         input_grad = uses_matmul_conv_transpose(self, input_shape)
         if not (filter_grad or input_grad):
             return super().convolution_op(inputs, kernel)
-        size, stride = self.kernel_size[0], self.strides[0]
-        strides = [1, stride, stride, 1]
+        stride = self.strides[0]
 
         @tf.custom_gradient
         def convolution(x, w):
@@ -438,20 +470,10 @@ class Conv2D(keras.layers.Conv2D):
                         input_sizes=tf.shape(x),
                         filter=w,
                         out_backprop=dy,
-                        strides=strides,
+                        strides=[1, stride, stride, 1],
                         padding="SAME",
                     )
-                if filter_grad:
-                    dw = strided_filter_grad(x, dy, size, stride)
-                else:
-                    dw = tf.raw_ops.Conv2DBackpropFilter(
-                        input=x,
-                        filter_sizes=tf.shape(w),
-                        out_backprop=dy,
-                        strides=strides,
-                        padding="SAME",
-                    )
-                return dx, dw
+                return dx, _kernel_grad(x, dy, w, stride, filter_grad)
 
             return super(Conv2D, self).convolution_op(x, w), grad
 
@@ -478,35 +500,19 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
 
     def call(self, inputs, training=None):
         input_shape = tuple(inputs.shape)
-        if training and uses_matmul_conv_transpose(self, input_shape):
-            outputs = strided_conv_transpose(
-                inputs, tf.cast(self.kernel, inputs.dtype), self.strides[0]
-            )
-            return self._bias_and_activation(outputs)
-        if not uses_matmul_filter_grad(self, input_shape):
+        overlap_add = bool(training) and uses_matmul_conv_transpose(
+            self, input_shape
+        )
+        matmul_grad = uses_matmul_filter_grad(self, input_shape)
+        if not (overlap_add or matmul_grad):
             return super().call(inputs)
-        size, stride = self.kernel_size[0], self.strides[0]
-
-        @tf.custom_gradient
-        def transposed(x, w):
-            y = keras.ops.conv_transpose(
-                x,
-                w,
-                strides=list(self.strides),
-                padding=self.padding,
-                data_format=self.data_format,
-            )
-
-            def grad(dy):
-                dx = tf.nn.conv2d(dy, w, [1, stride, stride, 1], "SAME")
-                return dx, strided_filter_grad(dy, x, size, stride)
-
-            return y, grad
-
-        kernel = tf.cast(self.kernel, inputs.dtype)
-        return self._bias_and_activation(transposed(inputs, kernel))
-
-    def _bias_and_activation(self, outputs):
+        outputs = _conv_transpose(
+            inputs,
+            tf.cast(self.kernel, inputs.dtype),
+            self.strides[0],
+            overlap_add=overlap_add,
+            matmul_grad=matmul_grad,
+        )
         if self.use_bias:
             outputs = outputs + tf.cast(self.bias, outputs.dtype)
         if self.activation is not None:
