@@ -92,36 +92,37 @@ def repeated(op):
     return function
 
 
+def compare(onednn_op, matmul_op, rule, layer, input_shape, *args):
+    """(oneDNN ms, matrix products ms, whether `rule` takes the products)."""
+    return (
+        best_ms(repeated(onednn_op), *args),
+        best_ms(repeated(matmul_op), *args),
+        rule(layer, input_shape),
+    )
+
+
 def filter_grad_row(height, channels, filters, dtype):
-    batch, strides = FLAGS.batch_size, [1, 2, 2, 1]
+    batch = FLAGS.batch_size
     x = tf.cast(tf.random.normal([batch, height, height, channels]), dtype)
     out = -(-height // 2)
     dy = tf.cast(tf.random.normal([batch, out, out, filters]), dtype)
-    onednn = best_ms(
-        repeated(
-            lambda x, dy: tf.raw_ops.Conv2DBackpropFilter(
-                input=x,
-                filter_sizes=[4, 4, channels, filters],
-                out_backprop=dy,
-                strides=strides,
-                padding="SAME",
-            )
+    return compare(
+        lambda x, dy: tf.raw_ops.Conv2DBackpropFilter(
+            input=x,
+            filter_sizes=[4, 4, channels, filters],
+            out_backprop=dy,
+            strides=[1, 2, 2, 1],
+            padding="SAME",
         ),
+        lambda x, dy: convolution.strided_filter_grad(x, dy, 4, 2),
+        convolution.uses_matmul_filter_grad,
+        convolution.Conv2D(
+            filters, 4, strides=2, padding="same", dtype=_policy(dtype)
+        ),
+        (batch, height, height, channels),
         x,
         dy,
     )
-    matmul = best_ms(
-        repeated(lambda x, dy: convolution.strided_filter_grad(x, dy, 4, 2)),
-        x,
-        dy,
-    )
-    layer = convolution.Conv2D(
-        filters, 4, strides=2, padding="same", dtype=_policy(dtype)
-    )
-    taken = convolution.uses_matmul_filter_grad(
-        layer, (batch, height, height, channels)
-    )
-    return onednn, matmul, taken
 
 
 def transpose_row(height, channels, filters, dtype):
@@ -129,23 +130,17 @@ def transpose_row(height, channels, filters, dtype):
     x = tf.cast(tf.random.normal([batch, height, height, channels]), dtype)
     kernel = tf.cast(0.05 * tf.random.normal([4, 4, filters, channels]), dtype)
     shape = [batch, 2 * height, 2 * height, filters]
-    onednn = best_ms(
-        repeated(lambda x, w: tf.nn.conv2d_transpose(x, w, shape, 2, "SAME")),
+    return compare(
+        lambda x, w: tf.nn.conv2d_transpose(x, w, shape, 2, "SAME"),
+        lambda x, w: convolution.strided_conv_transpose(x, w, 2),
+        convolution.uses_matmul_conv_transpose,
+        convolution.Conv2DTranspose(
+            filters, 4, strides=2, padding="same", dtype=_policy(dtype)
+        ),
+        (batch, height, height, channels),
         x,
         kernel,
     )
-    matmul = best_ms(
-        repeated(lambda x, w: convolution.strided_conv_transpose(x, w, 2)),
-        x,
-        kernel,
-    )
-    layer = convolution.Conv2DTranspose(
-        filters, 4, strides=2, padding="same", dtype=_policy(dtype)
-    )
-    taken = convolution.uses_matmul_conv_transpose(
-        layer, (batch, height, height, channels)
-    )
-    return onednn, matmul, taken
 
 
 def _policy(dtype):
